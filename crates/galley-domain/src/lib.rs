@@ -1,0 +1,12 @@
+//! Galley's domain: pure logic with no IO, no async and no clock.
+//!
+//! Everything here takes its inputs (including "now") as arguments and returns values or findings, so it
+//! can be tested with plain data. Persistence, MCP and HTTP live in other crates (see ARCHITECTURE.md).
+//!
+//! - [`hearing`]: the requirements-hearing question catalog, sessions and answers.
+//! - [`ids`]: newtype identifiers ([`ids::SessionId`]).
+//! - [`locale`]: the two languages Galley speaks ([`locale::Locale`]) and bilingual text.
+
+pub mod hearing;
+pub mod ids;
+pub mod locale;

@@ -1,0 +1,198 @@
+//! The only place in Galley that spawns processes.
+//!
+//! Every child runs in its own process group with a timeout; on timeout (or when the caller's future is
+//! dropped) the whole group is killed, so a hung `terraform` cannot leave grandchildren behind. Output is
+//! captured up to a cap per stream; what is cut is counted and flagged. Arguments are passed as argv, never
+//! through a shell.
+
+use std::ffi::OsStr;
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncReadExt};
+
+/// Limits of one run.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Wall-clock limit; the process group is killed when it passes.
+    pub timeout: Duration,
+    /// Bytes kept per stream (stdout, stderr); the rest is read and dropped.
+    pub max_output: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { timeout: Duration::from_secs(30), max_output: 1024 * 1024 }
+    }
+}
+
+/// What a finished process left.
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// Exit code (None when killed by a signal).
+    pub code: Option<i32>,
+    /// Captured standard output (lossy UTF-8).
+    pub stdout: String,
+    /// Captured standard error (lossy UTF-8).
+    pub stderr: String,
+    /// Whether either stream was cut at `max_output`.
+    pub truncated: bool,
+}
+
+impl Output {
+    /// Whether the process exited with status 0.
+    pub fn success(&self) -> bool {
+        self.code == Some(0)
+    }
+}
+
+/// Why a run failed to produce an [`Output`].
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The program is not on PATH (or not executable).
+    #[error("{program} was not found on PATH (install it or set its path in the configuration)")]
+    NotFound {
+        /// Program name.
+        program: String,
+    },
+    /// Spawning failed for another reason.
+    #[error("could not start {program}: {source}")]
+    Spawn {
+        /// Program name.
+        program: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The timeout passed; the process group was killed.
+    #[error("{program} did not finish within {timeout:?} and was stopped")]
+    Timeout {
+        /// Program name.
+        program: String,
+        /// The limit.
+        timeout: Duration,
+    },
+}
+
+async fn read_capped(mut r: impl AsyncRead + Unpin, cap: usize) -> (Vec<u8>, bool) {
+    let mut kept = Vec::new();
+    let mut buf = [0u8; 8192];
+    let mut truncated = false;
+    loop {
+        match r.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                let room = cap.saturating_sub(kept.len());
+                kept.extend_from_slice(&buf[..n.min(room)]);
+                truncated |= n > room;
+            }
+        }
+    }
+    (kept, truncated)
+}
+
+fn kill_group(pid: Option<u32>) {
+    if let Some(pid) = pid.and_then(|p| i32::try_from(p).ok()) {
+        let _ = nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL);
+    }
+}
+
+/// Kills the child's process group if the run is abandoned (timeout or the caller's future dropped).
+struct GroupGuard(Option<u32>);
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        kill_group(self.0);
+    }
+}
+
+/// Runs `program` with `args` (no shell), stdin closed, in `dir` if given, and returns its output.
+pub async fn run<I, S>(program: &str, args: I, dir: Option<&Path>, limits: &Limits) -> Result<Output, Error>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    #[allow(clippy::disallowed_methods)] // this crate is the one place allowed to spawn
+    let mut cmd = tokio::process::Command::new(program);
+    cmd.args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true);
+    if let Some(dir) = dir {
+        cmd.current_dir(dir);
+    }
+    let mut child = cmd.spawn().map_err(|source| match source.kind() {
+        std::io::ErrorKind::NotFound => Error::NotFound { program: program.to_owned() },
+        _ => Error::Spawn { program: program.to_owned(), source },
+    })?;
+    let mut guard = GroupGuard(child.id());
+    let (Some(out), Some(err)) = (child.stdout.take(), child.stderr.take()) else {
+        return Err(Error::Spawn { program: program.to_owned(), source: std::io::Error::other("no pipes") });
+    };
+    let work = async {
+        let ((o, ot), (e, et), status) = tokio::join!(
+            read_capped(out, limits.max_output),
+            read_capped(err, limits.max_output),
+            child.wait()
+        );
+        (o, ot, e, et, status)
+    };
+    match tokio::time::timeout(limits.timeout, work).await {
+        Ok((o, ot, e, et, status)) => {
+            guard.0 = None; // exited: its group id may be reused, do not signal it
+            let code = status.ok().and_then(|s| s.code());
+            Ok(Output {
+                code,
+                stdout: String::from_utf8_lossy(&o).into_owned(),
+                stderr: String::from_utf8_lossy(&e).into_owned(),
+                truncated: ot || et,
+            })
+        }
+        Err(_) => Err(Error::Timeout { program: program.to_owned(), timeout: limits.timeout }),
+    }
+}
+
+/// Runs `program --version`-style probes: the first line of its output, or the error.
+pub async fn version_line(program: &str, args: &[&str]) -> Result<String, Error> {
+    let out =
+        run(program, args, None, &Limits { timeout: Duration::from_secs(20), max_output: 64 * 1024 }).await?;
+    let text = if out.stdout.trim().is_empty() { &out.stderr } else { &out.stdout };
+    Ok(text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("(no output)").to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn captures_output_and_exit_code() {
+        let out =
+            run("sh", ["-c", "echo out; echo err >&2; exit 3"], None, &Limits::default()).await.unwrap();
+        assert_eq!((out.code, out.stdout.as_str(), out.stderr.as_str()), (Some(3), "out\n", "err\n"));
+    }
+
+    #[tokio::test]
+    async fn caps_output() {
+        let limits = Limits { max_output: 10, ..Limits::default() };
+        let out = run("sh", ["-c", "yes | head -c 100000"], None, &limits).await.unwrap();
+        assert_eq!(out.stdout.len(), 10);
+        assert!(out.truncated);
+    }
+
+    #[tokio::test]
+    async fn times_out_and_kills_the_group() {
+        let limits = Limits { timeout: Duration::from_millis(300), ..Limits::default() };
+        let started = std::time::Instant::now();
+        let err = run("sh", ["-c", "sleep 30 & sleep 30"], None, &limits).await.unwrap_err();
+        assert!(matches!(err, Error::Timeout { .. }), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
+
+    #[tokio::test]
+    async fn reports_missing_programs() {
+        let err = run("galley-no-such-program", ["x"], None, &Limits::default()).await.unwrap_err();
+        assert!(matches!(err, Error::NotFound { .. }), "{err}");
+    }
+}

@@ -1,0 +1,140 @@
+//! The MCP face of Galley: one server type, its instructions, and the tool groups (one file per group).
+//!
+//! Tool functions are thin: parse the input, call a service, shape the output. Business failures come back as
+//! tool results with `isError: true` and a next step; JSON-RPC errors are kept for protocol misuse.
+
+pub mod conformance;
+pub mod hearing;
+
+use std::sync::Arc;
+
+use rmcp::handler::server::router::tool::ToolRouter;
+use rmcp::model::{
+    Implementation, ListResourcesResult, PaginatedRequestParams, ReadResourceRequestParams,
+    ReadResourceResponse, ServerCapabilities, ServerConfig,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData as McpError, RoleServer, ServerHandler, tool_handler};
+
+use crate::app::App;
+use crate::config::Mode;
+
+/// What the model reads first: the whole Galley workflow and the rules of the road.
+pub const INSTRUCTIONS: &str = "\
+Galley helps an Oracle Cloud (OCI) pre-sales engineer go from a customer conversation to running infrastructure.
+Workflow: 1) requirements hearing -> 2) architecture design (proposed or interactive, validated against OCI rules) ->
+3) Terraform generated, planned and applied -> 4) application scaffolded and deployed to OKE -> 5) exports.
+This server currently offers the hearing layer.
+
+Hearing:
+- Start with create_session (customer, project, locale 'ja' or 'en'). ALWAYS show the session_id to the user and
+  repeat it whenever you refer to the session: it is how the work is found again in a later chat.
+- Ask the questions conversationally in chat, a few at a time, in the session's language. Never render the hearing
+  as an HTML form, artifact or widget.
+- list_hearing_questions shows the catalog (ids, types, choices, units, ranges). Save what the customer says with
+  save_answer, or several answers at once with save_answers_batch (all-or-nothing). Mark guesses and defaults with
+  source='assumption' so they are confirmed later.
+- When a tool result has isError=true, read its message: it names what was wrong and the valid values; fix the
+  argument and call again.
+- complete_hearing closes the hearing; it lists required questions still open (force=true records them as open
+  assumptions). get_hearing_result returns the structured requirements to design from.
+- list_sessions and get_session find earlier sessions.";
+
+/// The server: shared application state plus the tool router built once at start-up.
+#[derive(Clone)]
+pub struct GalleyServer {
+    app: Arc<App>,
+    tools: Arc<ToolRouter<GalleyServer>>,
+}
+
+impl std::fmt::Debug for GalleyServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GalleyServer").finish_non_exhaustive()
+    }
+}
+
+/// Which tools a server offers.
+#[derive(Debug, Clone, Copy)]
+pub struct ToolSelection {
+    /// `read-only` hides every tool that is not read-only.
+    pub mode: Mode,
+    /// Adds the MCP conformance suite's fixture tools (never on by default).
+    pub conformance_fixtures: bool,
+}
+
+/// Builds the tool router for a selection. Called once per process.
+pub fn tool_router(selection: ToolSelection) -> ToolRouter<GalleyServer> {
+    let mut router = GalleyServer::hearing_tools();
+    if selection.conformance_fixtures {
+        router.merge(GalleyServer::conformance_tools());
+    }
+    if selection.mode == Mode::ReadOnly {
+        let mutating: Vec<String> = router
+            .list_all()
+            .into_iter()
+            .filter(|t| !t.annotations.as_ref().and_then(|a| a.read_only_hint).unwrap_or(false))
+            .map(|t| t.name.to_string())
+            .collect();
+        for name in mutating {
+            router.remove_route(&name);
+        }
+    }
+    router
+}
+
+impl GalleyServer {
+    /// A server over `app` with a prebuilt router (cheap: stateless HTTP makes one per request).
+    pub fn new(app: Arc<App>, tools: Arc<ToolRouter<GalleyServer>>) -> Self {
+        GalleyServer { app, tools }
+    }
+
+    /// The application state.
+    pub fn app(&self) -> &App {
+        &self.app
+    }
+}
+
+#[tool_handler(router = self.tools)]
+impl ServerHandler for GalleyServer {
+    fn get_info(&self) -> ServerConfig {
+        let caps = if self.app.conformance_fixtures {
+            conformance::capabilities()
+        } else {
+            ServerCapabilities::builder().enable_tools().enable_resources().build()
+        };
+        ServerConfig::new(caps)
+            .with_server_info(Implementation::new("galley", env!("CARGO_PKG_VERSION")).with_title("Galley"))
+            .with_instructions(INSTRUCTIONS.to_owned())
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, McpError> {
+        let mut resources = hearing::resources();
+        if self.app.conformance_fixtures {
+            resources.extend(conformance::resources());
+        }
+        Ok(ListResourcesResult::with_all_items(resources))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, McpError> {
+        if let Some(result) = hearing::read_resource(self, &request.uri)? {
+            return Ok(result.into());
+        }
+        if self.app.conformance_fixtures
+            && let Some(result) = conformance::read_resource(&request.uri)
+        {
+            return Ok(result.into());
+        }
+        Err(McpError::resource_not_found(
+            format!("unknown resource {}; list_resources shows what exists", request.uri),
+            None,
+        ))
+    }
+}

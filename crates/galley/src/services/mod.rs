@@ -1,0 +1,55 @@
+//! Orchestration between the domain and the store. Tool functions call these; they know nothing of MCP.
+
+pub mod hearing;
+
+use std::fmt;
+
+use galley_domain::hearing::HearingError;
+
+/// Why a service call failed. Every message says what was wrong and what to do next, and never contains
+/// secrets (the store describes itself without credentials).
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The domain refused the change; nothing was stored.
+    #[error(transparent)]
+    Hearing(#[from] HearingError),
+    /// No session with this id.
+    #[error(
+        "no session with id {0}; call list_sessions to see existing sessions, or create_session to start one"
+    )]
+    UnknownSession(String),
+    /// An argument is malformed.
+    #[error("{0}")]
+    InvalidInput(String),
+    /// The store failed.
+    #[error("{0}")]
+    Store(StoreFailure),
+}
+
+/// A store error with a hint for the model.
+#[derive(Debug)]
+pub struct StoreFailure(pub galley_store::Error);
+
+impl fmt::Display for StoreFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            galley_store::Error::Precondition { .. } | galley_store::Error::AlreadyExists { .. } => write!(
+                f,
+                "another change to the same document kept winning ({}); nothing was lost, retry the call",
+                self.0
+            ),
+            galley_store::Error::Corrupt { .. } => {
+                write!(f, "a stored document cannot be read ({}); tell the Galley operator", self.0)
+            }
+            other => {
+                write!(f, "Galley's store failed ({other}); retry, and run `galley doctor` if it persists")
+            }
+        }
+    }
+}
+
+impl From<galley_store::Error> for ServiceError {
+    fn from(e: galley_store::Error) -> Self {
+        ServiceError::Store(StoreFailure(e))
+    }
+}
