@@ -18,8 +18,8 @@ use super::GalleyServer;
 use crate::services::ServiceError;
 use crate::services::hearing::{SessionSummary, parse_session_id};
 
-/// A tool result: structured output, or an `isError` result whose text says what to do next.
-pub type ToolResult<T> = Result<Json<T>, String>;
+// Tool functions return `Result<Json<T>, String>` spelled out (not through an alias): rmcp's macro derives the
+// output schema from that exact shape. `Err(String)` becomes an `isError` result whose text says what to do next.
 
 fn fail(e: impl std::fmt::Display) -> String {
     e.to_string()
@@ -367,7 +367,7 @@ impl GalleyServer {
     async fn create_session(
         &self,
         Parameters(input): Parameters<CreateSessionInput>,
-    ) -> ToolResult<CreateSessionOutput> {
+    ) -> Result<Json<CreateSessionOutput>, String> {
         let locale = parse_locale(input.locale.as_deref(), Locale::Ja)?;
         let hearing = &self.app().hearing;
         let session = hearing
@@ -403,7 +403,7 @@ impl GalleyServer {
     async fn list_hearing_questions(
         &self,
         Parameters(input): Parameters<ListQuestionsInput>,
-    ) -> ToolResult<ListQuestionsOutput> {
+    ) -> Result<Json<ListQuestionsOutput>, String> {
         let hearing = &self.app().hearing;
         let catalog = hearing.catalog();
         let session = match input.session_id.as_deref() {
@@ -456,7 +456,7 @@ impl GalleyServer {
     async fn save_answer(
         &self,
         Parameters(input): Parameters<SaveAnswerInput>,
-    ) -> ToolResult<SaveAnswersOutput> {
+    ) -> Result<Json<SaveAnswersOutput>, String> {
         let id = parse_session_id(&input.session_id).map_err(fail)?;
         let answer = AnswerArg {
             question_id: input.question_id,
@@ -482,7 +482,7 @@ impl GalleyServer {
     async fn save_answers_batch(
         &self,
         Parameters(input): Parameters<SaveAnswersBatchInput>,
-    ) -> ToolResult<SaveAnswersOutput> {
+    ) -> Result<Json<SaveAnswersOutput>, String> {
         let id = parse_session_id(&input.session_id).map_err(fail)?;
         let inputs: Vec<AnswerInput> = input.answers.into_iter().map(AnswerArg::into_input).collect();
         let (session, saved) = self.app().hearing.save_answers(id, &inputs).await.map_err(fail)?;
@@ -502,7 +502,7 @@ impl GalleyServer {
     async fn complete_hearing(
         &self,
         Parameters(input): Parameters<CompleteHearingInput>,
-    ) -> ToolResult<CompleteHearingOutput> {
+    ) -> Result<Json<CompleteHearingOutput>, String> {
         let id = parse_session_id(&input.session_id).map_err(fail)?;
         let session = self.app().hearing.complete(id, input.force).await.map_err(fail)?;
         let next_step = if session.open_assumptions.is_empty() {
@@ -535,7 +535,7 @@ impl GalleyServer {
     async fn get_hearing_result(
         &self,
         Parameters(input): Parameters<SessionInput>,
-    ) -> ToolResult<HearingResultOutput> {
+    ) -> Result<Json<HearingResultOutput>, String> {
         let hearing = &self.app().hearing;
         let session = hearing.get(parse_session_id(&input.session_id).map_err(fail)?).await.map_err(fail)?;
         let locale = parse_locale(input.locale.as_deref(), session.locale)?;
@@ -563,7 +563,7 @@ impl GalleyServer {
     async fn list_sessions(
         &self,
         Parameters(input): Parameters<ListSessionsInput>,
-    ) -> ToolResult<ListSessionsOutput> {
+    ) -> Result<Json<ListSessionsOutput>, String> {
         let limit = input.limit.unwrap_or(20);
         if !(1..=100).contains(&limit) {
             return Err(format!("limit must be between 1 and 100, got {limit}"));
@@ -587,7 +587,10 @@ impl GalleyServer {
         idempotent_hint = true,
         open_world_hint = false
     ))]
-    async fn get_session(&self, Parameters(input): Parameters<SessionInput>) -> ToolResult<GetSessionOutput> {
+    async fn get_session(
+        &self,
+        Parameters(input): Parameters<SessionInput>,
+    ) -> Result<Json<GetSessionOutput>, String> {
         let hearing = &self.app().hearing;
         let session = hearing.get(parse_session_id(&input.session_id).map_err(fail)?).await.map_err(fail)?;
         let locale = parse_locale(input.locale.as_deref(), session.locale)?;

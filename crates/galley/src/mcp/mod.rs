@@ -5,6 +5,8 @@
 
 pub mod conformance;
 pub mod hearing;
+#[cfg(test)]
+mod inventory;
 
 use std::sync::Arc;
 
