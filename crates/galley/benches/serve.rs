@@ -143,7 +143,7 @@ fn answer_for(q: &Value, n: usize) -> Value {
             json!([c[n % c.len()]["value"].clone()])
         }
         "number" => json!(q["min"].as_f64().unwrap_or(0.0) as i64 + (n % 5) as i64),
-        "boolean" => json!(n % 2 == 0),
+        "boolean" => json!(n.is_multiple_of(2)),
         _ => json!(format!("answer {n}")),
     }
 }
