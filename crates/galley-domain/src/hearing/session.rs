@@ -131,7 +131,7 @@ pub enum HearingError {
         message: String,
     },
     /// One or more answers were refused.
-    #[error("{} answer(s) refused, nothing was saved: {}", .0.len(), .0.iter().map(|p| format!("[{}] {}: {}", p.index, p.question_id, p.message)).collect::<Vec<_>>().join("; "))]
+    #[error("{}", invalid_answers_message(.0))]
     InvalidAnswers(Vec<AnswerProblem>),
     /// The session is completed.
     #[error(
@@ -144,6 +144,17 @@ pub enum HearingError {
         .0.len(), .0.join(", ")
     )]
     RequiredOpen(Vec<String>),
+}
+
+fn invalid_answers_message(problems: &[AnswerProblem]) -> String {
+    match problems {
+        [only] if only.index == 0 => format!("{} Nothing was saved.", only.message),
+        _ => format!(
+            "{} answer(s) refused, nothing was saved: {}",
+            problems.len(),
+            problems.iter().map(|p| format!("[{}] {}", p.index, p.message)).collect::<Vec<_>>().join("; ")
+        ),
+    }
 }
 
 fn check_name(field: &'static str, value: &str, max: usize) -> Result<String, HearingError> {
@@ -244,20 +255,20 @@ impl Session {
         for (index, input) in inputs.iter().enumerate() {
             let problem =
                 |message: String| AnswerProblem { index, question_id: input.question_id.clone(), message };
-            let Some(question) = catalog.question(input.question_id.trim()) else {
+            let Some(question) = catalog.question(&input.question_id.trim().to_ascii_lowercase()) else {
                 let suggestions = catalog.suggest(&input.question_id);
                 let hint = if suggestions.is_empty() {
                     "call list_hearing_questions for the valid ids".to_owned()
                 } else {
                     format!("did you mean {}? (list_hearing_questions lists all ids)", suggestions.join(", "))
                 };
-                problems.push(problem(format!("unknown question id; {hint}")));
+                problems.push(problem(format!("unknown question id {:?}; {hint}", input.question_id)));
                 continue;
             };
             let note = match check_note("note", input.note.as_deref()) {
                 Ok(n) => n,
                 Err(e) => {
-                    problems.push(problem(e.to_string()));
+                    problems.push(problem(format!("{}: {e}", question.id)));
                     continue;
                 }
             };

@@ -107,9 +107,11 @@ pub fn normalize(question: &Question, raw: &Value) -> Result<Value, ValueError> 
                     })
                     .collect::<Result<_, _>>()?,
                 Value::String(s) => {
-                    // "a, b" is accepted when every part is a choice; otherwise the string is one item.
+                    // "a, b" is split when every part is a choice (or, with allow_other, when any part is);
+                    // otherwise the string is one item.
                     let parts: Vec<String> = s.split([',', '、']).map(|p| p.trim().to_owned()).collect();
-                    if parts.len() > 1 && parts.iter().all(|p| match_choice(q, p).is_some()) {
+                    let matching = parts.iter().filter(|p| match_choice(q, p).is_some()).count();
+                    if parts.len() > 1 && (matching == parts.len() || (q.allow_other && matching > 0)) {
                         parts
                     } else {
                         vec![s.clone()]
@@ -143,11 +145,7 @@ pub fn normalize(question: &Question, raw: &Value) -> Result<Value, ValueError> 
         QuestionType::Number => {
             let n = match raw {
                 Value::Number(n) => n.as_f64(),
-                Value::String(s) => {
-                    let cleaned: String =
-                        s.trim().chars().filter(|c| !matches!(c, ',' | '_' | ' ')).collect();
-                    cleaned.parse::<f64>().ok()
-                }
+                Value::String(s) => parse_number(s),
                 _ => None,
             };
             let Some(n) = n.filter(|n| n.is_finite()) else {
@@ -183,6 +181,40 @@ pub fn normalize(question: &Question, raw: &Value) -> Result<Value, ValueError> 
             other => Err(ValueError(format!("{} takes true or false, got {}", q.id, describe(other)))),
         },
     }
+}
+
+/// Parses a number written by a person: full-width digits (`１０００`), thousands separators only where they
+/// group by three (`1,000` but not `1,5`, which is refused rather than guessed), `_` and spaces.
+fn parse_number(s: &str) -> Option<f64> {
+    let ascii: String = s
+        .trim()
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from(b'0' + (u32::from(c) - u32::from('０')) as u8),
+            '，' => ',',
+            '．' => '.',
+            '－' | 'ー' => '-',
+            other => other,
+        })
+        .filter(|c| !matches!(c, '_' | ' '))
+        .collect();
+    let (int_part, frac) = match ascii.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (ascii.as_str(), None),
+    };
+    let unsigned = int_part.strip_prefix('-').unwrap_or(int_part);
+    if unsigned.contains(',') {
+        let mut groups = unsigned.split(',');
+        let first_ok = groups.next().is_some_and(|g| (1..=3).contains(&g.len()));
+        if !first_ok || !groups.all(|g| g.len() == 3) {
+            return None;
+        }
+    }
+    let cleaned = match frac {
+        Some(f) => format!("{}.{f}", int_part.replace(',', "")),
+        None => int_part.replace(',', ""),
+    };
+    cleaned.parse::<f64>().ok()
 }
 
 fn short(v: &Value) -> String {
@@ -230,6 +262,15 @@ questions:
     choices:
       - { value: x, label: { ja: エックス, en: Ex } }
       - { value: y, label: { ja: ワイ, en: Why } }
+  - id: c.mo
+    category: c
+    type: multi_choice
+    required: false
+    allow_other: true
+    text: { ja: mo, en: mo }
+    choices:
+      - { value: x, label: { ja: エックス, en: Ex } }
+      - { value: y, label: { ja: ワイ, en: Why } }
   - { id: c.n, category: c, type: number, required: true, text: { ja: n, en: n }, number: { min: 0, max: 1000, integer: true } }
   - { id: c.f, category: c, type: number, required: false, text: { ja: f, en: f }, number: { min: 0, max: 100 } }
   - { id: c.b, category: c, type: boolean, required: true, text: { ja: b, en: b } }
@@ -263,6 +304,7 @@ questions:
         check("c.s", json!("mainframe"), Err("valid values: web_app (Web application), batch (Batch)"));
         check("c.s", json!(3), Err("takes one choice value"));
         check("c.o", json!("something else"), Ok(json!("something else")));
+        check("c.mo", json!("x, my own thing"), Ok(json!(["x", "my own thing"])));
         check("c.m", json!(["x", "y", "x"]), Ok(json!(["x", "y"])));
         check("c.m", json!("x, Why"), Ok(json!(["x", "y"])));
         check("c.m", json!("x"), Ok(json!(["x"])));
@@ -271,6 +313,11 @@ questions:
         check("c.m", json!([1]), Err("found a number"));
         check("c.n", json!(500), Ok(json!(500)));
         check("c.n", json!("1,000"), Ok(json!(1000)));
+        check("c.n", json!("１０００"), Ok(json!(1000)));
+        check("c.n", json!("1,5"), Err("takes a number"));
+        check("c.n", json!("12,34,567"), Err("takes a number"));
+        check("c.f", json!("1,000.5"), Err("at most 100"));
+        check("c.f", json!("２．５"), Ok(json!(2.5)));
         check("c.n", json!(1000.0), Ok(json!(1000)));
         check("c.n", json!(1001), Err("at most 1000"));
         check("c.n", json!(-1), Err("at least 0"));

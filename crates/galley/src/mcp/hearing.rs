@@ -190,7 +190,7 @@ pub struct CategoryView {
     /// Title.
     pub title: String,
     /// Number of questions in it.
-    pub questions: usize,
+    pub question_count: usize,
 }
 
 /// A question with the session's state.
@@ -436,7 +436,7 @@ impl GalleyServer {
                 .map(|c| CategoryView {
                     id: c.id.clone(),
                     title: c.title.get(locale).to_owned(),
-                    questions: catalog.questions_in(&c.id).count(),
+                    question_count: catalog.questions_in(&c.id).count(),
                 })
                 .collect(),
             questions,
