@@ -156,6 +156,18 @@ impl Mcp {
     }
 }
 
+/// POSTs `tools/list` to `url` with optional extra headers (e.g. Host, Authorization); returns the response.
+async fn tools_list_with(url: &str, headers: &[(&str, &str)]) -> ::reqwest::Response {
+    let mut req = ::reqwest::Client::new()
+        .post(url)
+        .header("accept", "application/json, text/event-stream")
+        .json(&json!({"jsonrpc":"2.0","id":1,"method":"tools/list"}));
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    req.send().await.unwrap()
+}
+
 fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread().worker_threads(4).enable_all().build().unwrap()
 }
@@ -271,25 +283,12 @@ fn http_auth_health_hosts_and_limits() {
         let r = http.get(format!("{}/.well-known/oauth-protected-resource", server.base())).send().await.unwrap();
         assert_eq!(r.status(), 401);
         // bearer header works
-        let r = http
-            .post(format!("{}/mcp", server.base()))
-            .header("authorization", format!("Bearer {TOKEN}"))
-            .header("accept", "application/json, text/event-stream")
-            .json(&json!({"jsonrpc":"2.0","id":1,"method":"tools/list"}))
-            .send()
-            .await
-            .unwrap();
+        let bearer = format!("Bearer {TOKEN}");
+        let r = tools_list_with(&format!("{}/mcp", server.base()), &[("authorization", &bearer)]).await;
         assert_eq!(r.status(), 200);
         assert!(r.headers().get("mcp-session-id").is_none(), "HTTP must be stateless");
         // DNS-rebinding protection on loopback
-        let r = http
-            .post(server.mcp_url())
-            .header("host", "evil.example")
-            .header("accept", "application/json, text/event-stream")
-            .json(&json!({"jsonrpc":"2.0","id":1,"method":"tools/list"}))
-            .send()
-            .await
-            .unwrap();
+        let r = tools_list_with(&server.mcp_url(), &[("host", "evil.example")]).await;
         assert_eq!(r.status(), 403);
         // a huge payload is refused, the server survives
         let big = "x".repeat(5 * 1024 * 1024);
@@ -309,14 +308,7 @@ fn http_auth_health_hosts_and_limits() {
 fn allowed_hosts_are_configurable() {
     let server = Server::start("memory://", &["--allowed-host", "galley.example.com"]);
     rt().block_on(async {
-        let r = ::reqwest::Client::new()
-            .post(server.mcp_url())
-            .header("host", "galley.example.com")
-            .header("accept", "application/json, text/event-stream")
-            .json(&json!({"jsonrpc":"2.0","id":1,"method":"tools/list"}))
-            .send()
-            .await
-            .unwrap();
+        let r = tools_list_with(&server.mcp_url(), &[("host", "galley.example.com")]).await;
         assert_eq!(r.status(), 200);
     });
 }
