@@ -136,7 +136,74 @@ impl ServerHandler for GalleyServer {
         }
         Err(McpError::resource_not_found(
             format!("unknown resource {}; list_resources shows what exists", request.uri),
-            None,
+            Some(serde_json::json!({ "uri": request.uri })),
         ))
+    }
+
+    // The handlers below serve the conformance fixtures (`--conformance-fixtures`); without the flag they keep
+    // rmcp's default answers.
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::ListResourceTemplatesResult, McpError> {
+        let templates =
+            if self.app.conformance_fixtures { conformance::resource_templates() } else { Vec::new() };
+        Ok(rmcp::model::ListResourceTemplatesResult::with_all_items(templates))
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::ListPromptsResult, McpError> {
+        let prompts = if self.app.conformance_fixtures { conformance::prompts() } else { Vec::new() };
+        Ok(rmcp::model::ListPromptsResult::with_all_items(prompts))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: rmcp::model::GetPromptRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::GetPromptResponse, McpError> {
+        if self.app.conformance_fixtures {
+            return conformance::get_prompt(request, &context);
+        }
+        Err(McpError::method_not_found::<rmcp::model::GetPromptRequestMethod>())
+    }
+
+    #[allow(deprecated)] // logging/setLevel is deprecated (SEP-2577); only the 2025-11-25 fixtures accept it.
+    async fn set_level(
+        &self,
+        _request: rmcp::model::SetLevelRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
+        if self.app.conformance_fixtures {
+            return conformance::set_level(&context);
+        }
+        Err(McpError::method_not_found::<rmcp::model::SetLevelRequestMethod>())
+    }
+
+    async fn subscribe(
+        &self,
+        request: rmcp::model::SubscribeRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
+        if self.app.conformance_fixtures {
+            return conformance::subscription(&request.uri);
+        }
+        Err(McpError::method_not_found::<rmcp::model::SubscribeRequestMethod>())
+    }
+
+    async fn unsubscribe(
+        &self,
+        request: rmcp::model::UnsubscribeRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
+        if self.app.conformance_fixtures {
+            return conformance::subscription(&request.uri);
+        }
+        Err(McpError::method_not_found::<rmcp::model::UnsubscribeRequestMethod>())
     }
 }
