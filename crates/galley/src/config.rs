@@ -53,8 +53,9 @@ pub enum Mode {
 /// `galley serve`.
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
-    /// Serve MCP over stdin/stdout (Claude Desktop's local mode) instead of HTTP.
-    #[arg(long, conflicts_with_all = ["http", "token", "allowed_hosts"])]
+    /// Serve MCP over stdin/stdout (Claude Desktop's local mode) instead of HTTP. The HTTP settings are ignored
+    /// (so a container's GALLEY_AUTH_TOKEN does not stop a local stdio run).
+    #[arg(long)]
     pub stdio: bool,
     /// Address for Streamable HTTP (the MCP endpoint is /mcp, health check /healthz).
     #[arg(long, env = "GALLEY_HTTP_ADDR", value_name = "ADDR", default_value = "127.0.0.1:8765")]

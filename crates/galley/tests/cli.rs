@@ -518,6 +518,9 @@ fn stdio_serves_a_hearing() {
     let dir = tempfile::tempdir().unwrap();
     let mut child = galley()
         .args(["serve", "--stdio", "--store", &store_url(dir.path())])
+        // HTTP settings in the environment (as in the container) must not stop a stdio run
+        .env("GALLEY_AUTH_TOKEN", TOKEN)
+        .env("GALLEY_ALLOWED_HOSTS", "galley.example.com")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
