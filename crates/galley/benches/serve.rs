@@ -187,6 +187,8 @@ fn main() {
         }
 
         let (qs, ss) = (questions.clone(), sessions.clone());
+        let (lat, wall) = load(&server.url, CLIENTS, |_, _| body("ping", json!({}))).await;
+        report("ping (32 clients: HTTP + MCP floor, no tool)", lat, wall);
         let (qs1, ss1) = (questions.clone(), sessions.clone());
         let (lat, wall) = load(&server.url, 1, move |c, i| {
             let q = &qs1[i % qs1.len()];
