@@ -6,7 +6,9 @@
 //! - [`hearing`]: the requirements-hearing question catalog, sessions and answers.
 //! - [`ids`]: newtype identifiers ([`ids::SessionId`]).
 //! - [`locale`]: the two languages Galley speaks ([`locale::Locale`]) and bilingual text.
+//! - [`terraform`]: provider schemas and the offline Terraform schema check ([`terraform::check_files`]).
 
 pub mod hearing;
 pub mod ids;
 pub mod locale;
+pub mod terraform;

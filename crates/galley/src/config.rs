@@ -27,6 +27,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Check the store, the tools on PATH and the OCI auth mode; exits non-zero when the store is unusable.
     Doctor(DoctorArgs),
+    /// Check Terraform files offline against the provider schemas; exits 1 when any finding is an error.
+    CheckTerraform(crate::check_terraform::CheckTerraformArgs),
 }
 
 /// Where state is kept.

@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod check_terraform;
 pub mod config;
 pub mod doctor;
 pub mod http;
@@ -35,6 +36,7 @@ pub async fn run() -> anyhow::Result<i32> {
             }
             Ok(if report.store_ok { 0 } else { 1 })
         }
+        Command::CheckTerraform(args) => check_terraform::run(&args),
     }
 }
 

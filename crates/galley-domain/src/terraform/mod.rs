@@ -1,0 +1,17 @@
+//! Offline Terraform checking: provider schemas as data, and a checker that reads `.tf` files against them.
+//!
+//! No provider binary and no network are needed: the checker answers in milliseconds, so generated
+//! Terraform (`export_iac`) and model-written Terraform (before `terraform plan`) get schema errors with a file,
+//! line and the valid names before anything runs. The built-in schemas are `data/terraform/*.json` (see the
+//! README there); [`ProviderSchemas::add_json`] adds real `terraform providers schema -json` output.
+//!
+//! - [`schema`]: the provider-schema JSON as typed structs ([`ProviderSchemas`], merged by provider type,
+//!   resource aliases resolved).
+//! - [`check`]: [`check_files`] turns one module's files into [`Finding`]s; its module docs list what is
+//!   deliberately not checked.
+
+pub mod check;
+pub mod schema;
+
+pub use check::{Code, Finding, Severity, check_files, has_errors};
+pub use schema::{Coverage, ProviderSchema, ProviderSchemas, SchemaError};
