@@ -1,6 +1,8 @@
 //! The one integration-test binary: drives the real `galley` process over its CLI, stdio and HTTP.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::disallowed_methods)] // tests spawn the binary under test
 
+mod check_terraform;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
@@ -9,6 +11,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+
+mod deploy;
 
 const BIN: &str = env!("CARGO_BIN_EXE_galley");
 const TOKEN: &str = "test-token-0123456789abcdef";
