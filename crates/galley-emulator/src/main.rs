@@ -1,0 +1,3 @@
+//! `galley-emulator`: under construction.
+
+fn main() {}
