@@ -6,9 +6,12 @@
 //! - [`hearing`]: the requirements-hearing question catalog, sessions and answers.
 //! - [`ids`]: newtype identifiers ([`ids::SessionId`]).
 //! - [`locale`]: the two languages Galley speaks ([`locale::Locale`]) and bilingual text.
+//! - [`oci`]: the OCI operation table (from the Python SDK), request building, result shaping, the mutation
+//!   policy for OCI calls and the OCI CLI, and secret redaction.
 //! - [`terraform`]: provider schemas and the offline Terraform schema check ([`terraform::check_files`]).
 
 pub mod hearing;
 pub mod ids;
 pub mod locale;
+pub mod oci;
 pub mod terraform;

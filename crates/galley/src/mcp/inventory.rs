@@ -70,7 +70,13 @@ fn read_only_mode_keeps_only_read_only_tools() {
     let all = tools(Mode::Full, false);
     let ro = tools(Mode::ReadOnly, false);
     assert!(!ro.is_empty() && ro.len() < all.len());
-    assert!(ro.iter().all(|t| t.annotations.as_ref().and_then(|a| a.read_only_hint) == Some(true)));
+    for t in &ro {
+        let read_only = t.annotations.as_ref().and_then(|a| a.read_only_hint) == Some(true);
+        // Tools that enforce the mode per call (refusing mutations) may stay: reads are useful in read-only mode.
+        let enforces_mode = super::oci::MODE_ENFORCING_TOOLS.contains(&t.name.as_ref());
+        assert!(read_only || enforces_mode, "{}: not read-only in read-only mode", t.name);
+    }
+    assert!(ro.iter().any(|t| t.name == "run_oci_cli"), "run_oci_cli serves reads in read-only mode");
 }
 
 #[test]

@@ -7,6 +7,7 @@ pub mod conformance;
 pub mod hearing;
 #[cfg(test)]
 mod inventory;
+pub mod oci;
 
 use std::sync::Arc;
 
@@ -26,7 +27,7 @@ pub const INSTRUCTIONS: &str = "\
 Galley helps an Oracle Cloud (OCI) pre-sales engineer go from a customer conversation to running infrastructure.
 Workflow: 1) requirements hearing -> 2) architecture design (proposed or interactive, validated against OCI rules) ->
 3) Terraform generated, planned and applied -> 4) application scaffolded and deployed to OKE -> 5) exports.
-This server currently offers the hearing layer.
+This server currently offers the hearing layer and OCI CLI access.
 
 Hearing:
 - Start with create_session (customer, project, locale 'ja' or 'en'). ALWAYS show the session_id to the user and
@@ -40,7 +41,11 @@ Hearing:
   argument and call again.
 - complete_hearing closes the hearing; it lists required questions still open (force=true records them as open
   assumptions). get_hearing_result returns the structured requirements to design from.
-- list_sessions and get_session find earlier sessions.";
+- list_sessions and get_session find earlier sessions.
+
+OCI:
+- run_oci_cli runs the OCI CLI with an argument array (no shell). Reads are always allowed; changes depend on the
+  server's mode; deletions need confirm_destructive=true, and only after the user agreed to exactly what goes.";
 
 /// The server: shared application state plus the tool router built once at start-up.
 #[derive(Clone)]
@@ -67,14 +72,17 @@ pub struct ToolSelection {
 /// Builds the tool router for a selection. Called once per process.
 pub fn tool_router(selection: ToolSelection) -> ToolRouter<GalleyServer> {
     let mut router = GalleyServer::hearing_tools();
+    router.merge(GalleyServer::oci_tools());
     if selection.conformance_fixtures {
         router.merge(GalleyServer::conformance_tools());
     }
     if selection.mode == Mode::ReadOnly {
+        // Tools that enforce the mode per call (run_oci_cli: reads allowed, mutations refused) stay.
         let mutating: Vec<String> = router
             .list_all()
             .into_iter()
             .filter(|t| !t.annotations.as_ref().and_then(|a| a.read_only_hint).unwrap_or(false))
+            .filter(|t| !oci::MODE_ENFORCING_TOOLS.contains(&t.name.as_ref()))
             .map(|t| t.name.to_string())
             .collect();
         for name in mutating {

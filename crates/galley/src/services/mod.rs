@@ -1,6 +1,7 @@
 //! Orchestration between the domain and the store. Tool functions call these; they know nothing of MCP.
 
 pub mod hearing;
+pub mod oci_cli;
 
 use std::fmt;
 
