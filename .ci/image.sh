@@ -280,6 +280,8 @@ revision="$(git rev-parse HEAD 2>/dev/null || echo unknown)"
 [[ "$revision" == unknown || -z "$(git status --porcelain 2>/dev/null)" ]] || revision+="-dirty"
 build_start=$SECONDS
 set +e
+# The --label flags repeat the Dockerfile's version/revision labels: buildah reuses a cached LABEL layer even when
+# the VERSION/REVISION build args change, and --label always lands on the final image config.
 buildah bud --isolation chroot --pull=never --layers --force-rm --format docker \
     --secret id=hostca,src=/etc/ssl/certs/ca-certificates.crt \
     --build-arg "RUST_IMAGE=$RUST_CI_IMAGE" \
@@ -292,6 +294,8 @@ buildah bud --isolation chroot --pull=never --layers --force-rm --format docker 
     --build-arg "KUBECTL_SHA256=$(sha256 "$ART/kubectl")" \
     --build-arg "VERSION=$version" \
     --build-arg "REVISION=$revision" \
+    --label "org.opencontainers.image.version=$version" \
+    --label "org.opencontainers.image.revision=$revision" \
     -t "$IMAGE" -f docker/Dockerfile . 2>&1 | tee "$WORK/build.log" \
     | grep --line-buffered -E 'STEP [0-9]+/[0-9]+: (FROM|RUN|COPY)|^fetch-verify|^Successfully tagged|Using cache' \
     | sed -u 's/^\(.\{160\}\).*/\1…/'
