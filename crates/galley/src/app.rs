@@ -7,7 +7,8 @@ use galley_store::Store;
 
 use crate::config::Mode;
 use crate::services::hearing::HearingService;
-use crate::services::oci_cli::{OciCliConfig, OciCliService};
+use crate::services::oci_cli::{OciCliConfig, OciCliService, write_mode};
+use crate::services::oci_sdk::OciSdkService;
 
 /// Everything a tool call needs. Built once per process; cheap to share behind an `Arc`.
 #[derive(Debug)]
@@ -22,19 +23,30 @@ pub struct App {
     pub mode: Mode,
     /// The OCI CLI (`run_oci_cli`).
     pub oci_cli: OciCliService,
+    /// The OCI API (`oci_sdk_call`).
+    pub oci_sdk: OciSdkService,
 }
 
 impl App {
     /// Builds the state over `store` with the built-in catalog; the OCI CLI settings come from the environment.
-    pub fn new(store: Arc<dyn Store>, conformance_fixtures: bool, mode: Mode) -> anyhow::Result<App> {
+    /// `oci_client` is the client of an `oci://` store, shared with `oci_sdk_call`; without one, `oci_sdk_call`
+    /// builds its own from the environment on first use.
+    pub fn new(
+        store: Arc<dyn Store>,
+        conformance_fixtures: bool,
+        mode: Mode,
+        oci_client: Option<galley_oci::OciClient>,
+    ) -> anyhow::Result<App> {
         let catalog = Arc::new(Catalog::builtin()?);
         let oci_cli = OciCliService::new(OciCliConfig::from_env(mode)?);
+        let oci_sdk = OciSdkService::new(write_mode(mode), galley_oci::Env::process(), oci_client);
         Ok(App {
             hearing: HearingService::new(Arc::clone(&store), catalog),
             store,
             conformance_fixtures,
             mode,
             oci_cli,
+            oci_sdk,
         })
     }
 }

@@ -9,6 +9,8 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use galley_oci::objectstorage::ListObjectsRequest;
+use galley_oci::{ErrorKind, ObjectStorage, OciClient, OciError, OciLocation, OciStore};
 use galley_store::{LocalStore, MemoryStore, Store};
 
 /// Galley: from an OCI pre-sales conversation to running infrastructure, inside one chat.
@@ -134,15 +136,13 @@ impl StoreUrl {
         if raw == "memory://" || raw == "memory:" {
             return Ok(StoreUrl::Memory);
         }
-        if let Some(rest) = raw.strip_prefix("oci://") {
-            let mut parts = rest.splitn(3, '/');
-            let namespace = parts.next().unwrap_or_default().to_owned();
-            let bucket = parts.next().unwrap_or_default().to_owned();
-            let prefix = parts.next().unwrap_or_default().trim_end_matches('/').to_owned();
-            if namespace.is_empty() || bucket.is_empty() {
-                bail!("store URL {raw:?} must be oci://<namespace>/<bucket>[/<prefix>]");
-            }
-            return Ok(StoreUrl::Oci { namespace, bucket, prefix });
+        if raw.starts_with("oci://") {
+            let location = OciLocation::parse(raw)?;
+            return Ok(StoreUrl::Oci {
+                namespace: location.namespace,
+                bucket: location.bucket,
+                prefix: location.prefix,
+            });
         }
         if raw.contains("://") {
             bail!(
@@ -152,20 +152,95 @@ impl StoreUrl {
         Ok(StoreUrl::File(PathBuf::from(raw)))
     }
 
-    /// Opens the store.
+    /// Opens the store. An `oci://` store signs with the principal `GALLEY_OCI_AUTH` selects (see
+    /// [`galley_oci::auth::provider_from_env`]) and is probed once (the bucket must exist and be readable).
     pub async fn open(&self) -> anyhow::Result<Arc<dyn Store>> {
+        Ok(self.open_with_client().await?.0)
+    }
+
+    /// Opens the store; for an `oci://` store also returns the OCI client it signs with, so the OCI tools share
+    /// one principal and connection pool with it.
+    pub async fn open_with_client(&self) -> anyhow::Result<(Arc<dyn Store>, Option<OciClient>)> {
         match self {
             StoreUrl::File(dir) => {
                 let store = LocalStore::open(dir.clone()).with_context(|| {
                     format!("cannot use {} as the store: set --store or GALLEY_STORE", dir.display())
                 })?;
-                Ok(Arc::new(store))
+                Ok((Arc::new(store), None))
             }
-            StoreUrl::Memory => Ok(Arc::new(MemoryStore::new())),
-            StoreUrl::Oci { .. } => bail!(
-                "the OCI Object Storage store (oci://) is not available in this build yet: use file://DIR for now"
-            ),
+            StoreUrl::Memory => Ok((Arc::new(MemoryStore::new()), None)),
+            StoreUrl::Oci { namespace, bucket, prefix } => {
+                let location = OciLocation {
+                    namespace: namespace.clone(),
+                    bucket: bucket.clone(),
+                    prefix: prefix.clone(),
+                };
+                let client = OciClient::from_env(galley_oci::Env::process()).await.map_err(|e| {
+                    anyhow::anyhow!(
+                        "cannot open the store {location}: {e} (or choose another store with --store / GALLEY_STORE)"
+                    )
+                })?;
+                probe_bucket(&client, &location).await?;
+                Ok((Arc::new(OciStore::new(client.clone(), location)), Some(client)))
+            }
         }
+    }
+}
+
+/// Lists at most one object under the store's prefix: the bucket exists, the namespace is right, and the
+/// principal may read it. Every failure is one line that says what to create or set.
+async fn probe_bucket(client: &OciClient, location: &OciLocation) -> anyhow::Result<()> {
+    let request = ListObjectsRequest {
+        prefix: Some(format!("{}/", location.prefix)).filter(|p| p != "/"),
+        limit: Some(1),
+        fields: Some("name".into()),
+        ..ListObjectsRequest::default()
+    };
+    let err = match ObjectStorage::new(client.clone())
+        .list_objects(&location.namespace, &location.bucket, &request)
+        .await
+    {
+        Ok(_) => return Ok(()),
+        Err(err) => err,
+    };
+    let (ns, bucket) = (&location.namespace, &location.bucket);
+    let principal = client.auth().kind().as_str();
+    let request_id = err.request_id().unwrap_or("none").to_owned();
+    let not_found = matches!(err.kind(), Some(ErrorKind::NotFound | ErrorKind::NotAuthorizedOrNotFound));
+    if not_found {
+        // A wrong namespace looks like a missing bucket; one more read tells them apart.
+        if let Ok(actual) = ObjectStorage::new(client.clone()).get_namespace().await
+            && actual != *ns
+        {
+            bail!(
+                "cannot open the store {location}: {ns:?} is not this tenancy's Object Storage namespace, {actual:?} \
+                 is (`oci os ns get` prints it): set --store / GALLEY_STORE to oci://{actual}/{bucket}..."
+            );
+        }
+    }
+    match (err.kind(), err.service().map(|s| s.code.as_str())) {
+        (_, Some(code)) if code.contains("Namespace") => bail!(
+            "cannot open the store {location}: Object Storage has no namespace {ns:?} ({code}, opc-request-id {request_id}); \
+             `oci os ns get` prints the tenancy's namespace: fix --store / GALLEY_STORE"
+        ),
+        (_, Some(code)) if not_found => bail!(
+            "cannot open the store {location}: the bucket {bucket:?} does not exist in namespace {ns:?}, or no IAM \
+             policy lets this {principal} principal read it ({code}, opc-request-id {request_id}); create it \
+             (`oci os bucket create --name {bucket} --compartment-id <compartment OCID>`, or deploy/ creates it), \
+             grant the policy, or set --store / GALLEY_STORE to another oci:// URL"
+        ),
+        (Some(ErrorKind::NotAuthenticated), _) => bail!(
+            "cannot open the store {location}: OCI refused the {principal} principal's signature (opc-request-id \
+             {request_id}); check the key and fingerprint in the OCI config (or the Resource Principal environment) \
+             and the clock; `galley doctor` shows the auth mode"
+        ),
+        _ => match &err {
+            OciError::Transport { .. } | OciError::Endpoint(_) => bail!(
+                "cannot open the store {location}: {err}; check the network, the region (GALLEY_REGION), or \
+                 GALLEY_OCI_ENDPOINT_OBJECTSTORAGE"
+            ),
+            _ => bail!("cannot open the store {location}: {err}"),
+        },
     }
 }
 
@@ -195,7 +270,8 @@ mod tests {
                 prefix: "some/prefix".into(),
             }),
         );
-        check("oci://ns", Err("must be oci://"));
+        check("oci://ns", Err("use oci://<namespace>/<bucket>"));
+        check("oci://ns/bucket/a/../b", Err("prefix is invalid"));
         check("s3://x", Err("unsupported store URL"));
         check("file://", Err("has no directory"));
     }

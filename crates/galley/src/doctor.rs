@@ -2,6 +2,8 @@
 
 use std::fmt::Write as _;
 
+use galley_oci::Env;
+use galley_oci::auth::{AuthMode, default_config_path, provider_for_mode};
 use galley_store::{Key, PutMode, Store};
 
 use crate::config::{DoctorArgs, StoreUrl};
@@ -28,22 +30,41 @@ async fn check_store(store: &dyn Store) -> Result<(), galley_store::Error> {
     Ok(())
 }
 
-/// The OCI auth mode Galley would use, from the environment (no network).
-pub fn oci_auth_mode() -> String {
-    let configured = std::env::var("GALLEY_OCI_AUTH").unwrap_or_else(|_| "auto".into());
-    if configured != "auto" {
-        return format!("{configured} (GALLEY_OCI_AUTH)");
+/// The OCI principal Galley would sign with, selected by galley-oci exactly as `serve` selects it
+/// (`GALLEY_OCI_AUTH`, default `auto`), and loaded from its files or variables. No network: an instance
+/// principal needs the metadata service, so it is named but not loaded.
+pub async fn oci_auth_mode(env: &Env) -> String {
+    let configured = env.get_nonempty("GALLEY_OCI_AUTH");
+    let mode = match AuthMode::parse(configured.as_deref().unwrap_or("auto")) {
+        Ok(mode) => mode,
+        Err(e) => return format!("FAIL {e}"),
+    };
+    let why = if mode != AuthMode::Auto {
+        "GALLEY_OCI_AUTH".to_owned()
+    } else if env.get_nonempty("OCI_RESOURCE_PRINCIPAL_VERSION").is_some() {
+        "auto: OCI_RESOURCE_PRINCIPAL_VERSION is set".to_owned()
+    } else {
+        format!(
+            "auto: no Resource Principal environment, so the config file {}",
+            default_config_path(env).display()
+        )
+    };
+    if mode == AuthMode::InstancePrincipal {
+        return format!(
+            "instance_principal ({why}; not loaded here: it needs the instance metadata service, which only answers \
+             on an OCI compute instance)"
+        );
     }
-    if std::env::var_os("OCI_RESOURCE_PRINCIPAL_VERSION").is_some() {
-        return "resource_principal (auto: OCI_RESOURCE_PRINCIPAL_VERSION is set)".into();
-    }
-    let config = std::env::var_os("OCI_CONFIG_FILE")
-        .map(std::path::PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".oci/config")));
-    match config {
-        Some(p) if p.is_file() => format!("api_key (auto: config file {})", p.display()),
-        Some(p) => format!("none found (auto: no Resource Principal environment and no {})", p.display()),
-        None => "none found (auto: no Resource Principal environment and no HOME)".into(),
+    match provider_for_mode(mode, env).await {
+        Ok(provider) => {
+            let region = env
+                .get_nonempty("GALLEY_REGION")
+                .or_else(|| env.get_nonempty("OCI_REGION"))
+                .or_else(|| provider.region().map(|r| r.to_string()))
+                .unwrap_or_else(|| "none (set GALLEY_REGION)".to_owned());
+            format!("ok {} ({why}), region {region}", provider.kind().as_str())
+        }
+        Err(e) => format!("none usable ({why}): {e}"),
     }
 }
 
@@ -89,6 +110,6 @@ pub async fn run(args: &DoctorArgs) -> Report {
             }
         }
     }
-    let _ = writeln!(text, "oci auth: {}", oci_auth_mode());
+    let _ = writeln!(text, "oci auth: {}", oci_auth_mode(&Env::process()).await);
     Report { text, store_ok }
 }

@@ -45,9 +45,9 @@ fn is_loopback(addr: &SocketAddr) -> bool {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let store = StoreUrl::parse(args.store.store.as_deref())?.open().await?;
+    let (store, oci_client) = StoreUrl::parse(args.store.store.as_deref())?.open_with_client().await?;
     tracing::info!(store = %store.describe(), mode = ?args.mode, "starting galley {}", env!("CARGO_PKG_VERSION"));
-    let app = Arc::new(App::new(store, args.conformance_fixtures, args.mode)?);
+    let app = Arc::new(App::new(store, args.conformance_fixtures, args.mode, oci_client)?);
     let tools = Arc::new(mcp::tool_router(ToolSelection {
         mode: args.mode,
         conformance_fixtures: args.conformance_fixtures,

@@ -27,7 +27,7 @@ pub const INSTRUCTIONS: &str = "\
 Galley helps an Oracle Cloud (OCI) pre-sales engineer go from a customer conversation to running infrastructure.
 Workflow: 1) requirements hearing -> 2) architecture design (proposed or interactive, validated against OCI rules) ->
 3) Terraform generated, planned and applied -> 4) application scaffolded and deployed to OKE -> 5) exports.
-This server currently offers the hearing layer and OCI CLI access.
+This server currently offers the hearing layer and OCI access (the OCI API and the OCI CLI).
 
 Hearing:
 - Start with create_session (customer, project, locale 'ja' or 'en'). ALWAYS show the session_id to the user and
@@ -44,8 +44,11 @@ Hearing:
 - list_sessions and get_session find earlier sessions.
 
 OCI:
-- run_oci_cli runs the OCI CLI with an argument array (no shell). Reads are always allowed; changes depend on the
-  server's mode; deletions need confirm_destructive=true, and only after the user agreed to exactly what goes.";
+- oci_sdk_call calls any OCI API operation by service + operation + parameters (SDK names, e.g. object_storage /
+  list_objects); prefer it to run_oci_cli (faster, structured). Narrow results with fields and max_results.
+- run_oci_cli runs the OCI CLI with an argument array (no shell).
+- For both: reads are always allowed; changes depend on the server's mode; deletions need confirm_destructive=true,
+  and only after the user agreed to exactly what goes.";
 
 /// The server: shared application state plus the tool router built once at start-up.
 #[derive(Clone)]

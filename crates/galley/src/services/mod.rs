@@ -2,6 +2,7 @@
 
 pub mod hearing;
 pub mod oci_cli;
+pub mod oci_sdk;
 
 use std::fmt;
 

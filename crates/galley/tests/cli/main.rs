@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 mod deploy;
+mod oci;
 mod oci_cli;
 
 const BIN: &str = env!("CARGO_BIN_EXE_galley");
