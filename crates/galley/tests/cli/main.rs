@@ -43,14 +43,15 @@ impl Server {
 
     fn start_with(store: &str, auth: &[&str], extra: &[&str]) -> Server {
         let port = free_port();
-        let mut child = galley()
-            .args(["serve", "--http", &format!("127.0.0.1:{port}"), "--store", store])
-            .args(auth)
-            .args(extra)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut cmd = galley();
+        cmd.args(["serve", "--http", &format!("127.0.0.1:{port}"), "--store", store]).args(auth).args(extra);
+        Self::spawn(cmd, port)
+    }
+
+    /// Spawns a prepared `galley serve --http 127.0.0.1:<port> ...` command, collects its stderr and waits for
+    /// `/healthz`.
+    fn spawn(mut cmd: Command, port: u16) -> Server {
+        let mut child = cmd.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
         let stderr = Arc::new(Mutex::new(String::new()));
         let sink = Arc::clone(&stderr);
         let pipe = child.stderr.take().unwrap();

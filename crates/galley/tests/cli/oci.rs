@@ -4,10 +4,8 @@
 //! `galley doctor`, and Resource Principal auth. The spawned galley signs with a test API key from a temp
 //! `~/.oci/config` (or the RP 2.2 variables) and reaches the emulator through `GALLEY_OCI_ENDPOINT_OBJECTSTORAGE`.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::{Arc, Mutex};
 
 use galley_emulator::{AppState, Config, Keys, PublicKey, ResourcePrincipal, TokenSource};
 use galley_oci::key::PrivateKey;
@@ -140,26 +138,10 @@ fn galley_with(env: &[(&str, String)]) -> Command {
 /// `galley serve --http` on `store` with `env`.
 fn serve(store: &str, env: &[(&str, String)], extra: &[&str]) -> Server {
     let port = free_port();
-    let mut child = galley_with(env)
-        .args(["serve", "--http", &format!("127.0.0.1:{port}"), "--store", store, "--token", TOKEN])
-        .args(extra)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = Arc::new(Mutex::new(String::new()));
-    let sink = Arc::clone(&stderr);
-    let pipe = child.stderr.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-            let mut s = sink.lock().unwrap();
-            s.push_str(&line);
-            s.push('\n');
-        }
-    });
-    let server = Server { child, port, stderr };
-    server.wait_healthy();
-    server
+    let mut cmd = galley_with(env);
+    cmd.args(["serve", "--http", &format!("127.0.0.1:{port}"), "--store", store, "--token", TOKEN])
+        .args(extra);
+    Server::spawn(cmd, port)
 }
 
 fn text(out: &Output) -> (String, String) {

@@ -3,11 +3,9 @@
 //! mode, output capping, JSON parsing, redaction and timeouts. (The real OCI CLI against the emulator comes with
 //! the emulator.)
 
-use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 
@@ -71,9 +69,7 @@ fn server(fake: &Path, env: &[(&str, &str)], extra: &[&str]) -> Server {
     let mut cmd = galley();
     cmd.args(["serve", "--http", &format!("127.0.0.1:{port}"), "--store", "memory://", "--token", TOKEN])
         .args(extra)
-        .env("GALLEY_OCI_CLI_BIN", fake)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
+        .env("GALLEY_OCI_CLI_BIN", fake);
     for (k, _) in std::env::vars() {
         if k.starts_with("GALLEY_OCI_ENDPOINT_")
             || k.starts_with("OCI_RESOURCE_PRINCIPAL")
@@ -85,20 +81,7 @@ fn server(fake: &Path, env: &[(&str, &str)], extra: &[&str]) -> Server {
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let mut child = cmd.spawn().unwrap();
-    let stderr = Arc::new(Mutex::new(String::new()));
-    let sink = Arc::clone(&stderr);
-    let pipe = child.stderr.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-            let mut s = sink.lock().unwrap();
-            s.push_str(&line);
-            s.push('\n');
-        }
-    });
-    let server = Server { child, port, stderr };
-    server.wait_healthy();
-    server
+    Server::spawn(cmd, port)
 }
 
 fn strings(v: &Value) -> Vec<&str> {
