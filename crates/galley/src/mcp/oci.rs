@@ -4,8 +4,6 @@
 //! Both stay listed in read-only mode: reads are useful there, and the tools refuse every mutation by themselves
 //! ([`MODE_ENFORCING_TOOLS`]).
 
-use std::collections::BTreeMap;
-
 use galley_domain::oci::Class;
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::{tool, tool_router};
@@ -15,7 +13,7 @@ use serde_json::{Map, Value};
 
 use super::GalleyServer;
 use crate::services::oci_cli::RunRequest;
-use crate::services::oci_sdk::{NextPage, SdkCall, Target};
+use crate::services::oci_sdk::{SdkCall, SdkOutcome, Target};
 
 /// Tools that are not read-only but enforce `--mode` per call, so read-only mode keeps them (reads stay possible).
 pub const MODE_ENFORCING_TOOLS: &[&str] = &["run_oci_cli", "oci_sdk_call"];
@@ -80,48 +78,6 @@ pub struct RawCallInput {
     /// JSON body (POST, PUT and PATCH only).
     #[serde(default)]
     pub body: Option<Value>,
-}
-
-/// Result of `oci_sdk_call`.
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct OciSdkCallOutput {
-    /// The operation called (module.Client.operation), or "raw".
-    pub operation: String,
-    /// What the call does: read, mutation or destructive.
-    pub class: Class,
-    /// The HTTP method sent.
-    pub method: String,
-    /// The path sent (no host, no query).
-    pub path: String,
-    /// The HTTP status of the (first) answer.
-    pub status: u16,
-    /// The opc-request-id of the (first) answer: give it to Oracle support when something is wrong.
-    pub opc_request_id: Option<String>,
-    /// Selected response headers (etag, content-type, content-length, opc-work-request-id, ...).
-    pub headers: BTreeMap<String, String>,
-    /// The response data (JSON, or text), shaped by fields and max_results, secrets redacted; a summary when it
-    /// was larger than max_output_chars.
-    pub data: Value,
-    /// Pages read.
-    pub pages: usize,
-    /// For lists: items read before max_results.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub total_items: Option<usize>,
-    /// For lists: items returned.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub returned_items: Option<usize>,
-    /// Whether items were cut (max_results) or the data summarised.
-    pub truncated: bool,
-    /// Whether data is a summary.
-    pub summarized: bool,
-    /// When more results exist: the parameter to set and its value for the next call.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub next_page: Option<NextPage>,
-    /// What was done to the result and how to get more.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-    /// How long the OCI requests took, in milliseconds.
-    pub duration_ms: u64,
 }
 
 impl OciSdkCallInput {
@@ -236,27 +192,10 @@ impl GalleyServer {
     async fn oci_sdk_call(
         &self,
         Parameters(input): Parameters<OciSdkCallInput>,
-    ) -> Result<Json<OciSdkCallOutput>, String> {
+    ) -> Result<Json<SdkOutcome>, String> {
         let call = input.into_call()?;
         let out = self.app().oci_sdk.call(call).await.map_err(|e| e.to_string())?;
-        Ok(Json(OciSdkCallOutput {
-            operation: out.operation,
-            class: out.class,
-            method: out.method,
-            path: out.path,
-            status: out.status,
-            opc_request_id: out.opc_request_id,
-            headers: out.headers,
-            data: out.data,
-            pages: out.pages,
-            total_items: out.total_items,
-            returned_items: out.returned_items,
-            truncated: out.truncated,
-            summarized: out.summarized,
-            next_page: out.next_page,
-            note: out.note,
-            duration_ms: out.duration_ms,
-        }))
+        Ok(Json(out))
     }
 
     /// Run the OCI CLI (`oci`) with an argument array, never through a shell. Use it to look at or change OCI

@@ -120,40 +120,45 @@ pub struct Planned {
     pub range_bytes: Option<usize>,
 }
 
-/// What a successful call returns.
-#[derive(Debug, Clone)]
+/// What a successful `oci_sdk_call` returns (it is the tool's structured output).
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
 pub struct SdkOutcome {
-    /// `module.Client.operation`, or `raw`.
+    /// The operation called (module.Client.operation), or "raw".
     pub operation: String,
-    /// Read, mutation or destructive.
+    /// What the call does: read, mutation or destructive.
     pub class: Class,
-    /// HTTP method.
+    /// The HTTP method sent.
     pub method: String,
     /// The path sent (no host, no query).
     pub path: String,
-    /// HTTP status of the (first) answer.
+    /// The HTTP status of the (first) answer.
     pub status: u16,
-    /// `opc-request-id` of the (first) answer.
+    /// The opc-request-id of the (first) answer: give it to Oracle support when something is wrong.
     pub opc_request_id: Option<String>,
-    /// Selected response headers of the (first) answer.
+    /// Selected response headers (etag, content-type, content-length, opc-work-request-id, ...).
     pub headers: BTreeMap<String, String>,
-    /// The shaped, redacted data.
+    /// The response data (JSON, or text), shaped by fields and max_results, secrets redacted; a summary when it
+    /// was larger than max_output_chars.
     pub data: Value,
     /// Pages read.
     pub pages: usize,
-    /// Items before `max_results` (lists only).
+    /// For lists: items read before max_results.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_items: Option<usize>,
-    /// Items returned (lists only).
+    /// For lists: items returned.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub returned_items: Option<usize>,
-    /// Whether items were cut or the data summarised.
+    /// Whether items were cut (max_results) or the data summarised.
     pub truncated: bool,
-    /// Whether `data` is a summary.
+    /// Whether data is a summary.
     pub summarized: bool,
-    /// How to get the next page, when there is one.
+    /// When more results exist: the parameter to set and its value for the next call.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page: Option<NextPage>,
-    /// What was done, for the model.
+    /// What was done to the result and how to get more.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
-    /// Wall-clock milliseconds of the OCI requests.
+    /// How long the OCI requests took, in milliseconds.
     pub duration_ms: u64,
 }
 
