@@ -3,6 +3,8 @@
 //! Everything here takes its inputs (including "now") as arguments and returns values or findings, so it
 //! can be tested with plain data. Persistence, MCP and HTTP live in other crates (see ARCHITECTURE.md).
 //!
+//! - [`catalog`]: the OCI service catalog (services, attributes, placement, Terraform types).
+//! - [`architecture`]: the architecture model (components, placement, connections) and its edits.
 //! - [`hearing`]: the requirements-hearing question catalog, sessions and answers.
 //! - [`ids`]: newtype identifiers ([`ids::SessionId`]).
 //! - [`locale`]: the two languages Galley speaks ([`locale::Locale`]) and bilingual text.
@@ -10,6 +12,8 @@
 //!   policy for OCI calls and the OCI CLI, and secret redaction.
 //! - [`terraform`]: provider schemas and the offline Terraform schema check ([`terraform::check_files`]).
 
+pub mod architecture;
+pub mod catalog;
 pub mod hearing;
 pub mod ids;
 pub mod locale;
