@@ -10,6 +10,7 @@
 //! - [`locale`]: the two languages Galley speaks ([`locale::Locale`]) and bilingual text.
 //! - [`oci`]: the OCI operation table (from the Python SDK), request building, result shaping, the mutation
 //!   policy for OCI calls and the OCI CLI, and secret redaction.
+//! - [`rules`]: validation of a design against data-driven OCI rules (findings with severity, fix and docs).
 //! - [`terraform`]: provider schemas and the offline Terraform schema check ([`terraform::check_files`]).
 
 pub mod architecture;
@@ -18,4 +19,5 @@ pub mod hearing;
 pub mod ids;
 pub mod locale;
 pub mod oci;
+pub mod rules;
 pub mod terraform;
