@@ -154,6 +154,125 @@ where
     }
 }
 
+/// A run with a controlled environment and line streaming (see [`run_spec`]).
+#[derive(Debug, Clone)]
+pub struct Spec<'a> {
+    /// The program.
+    pub program: &'a str,
+    /// Its arguments (argv, no shell).
+    pub args: Vec<String>,
+    /// Working directory.
+    pub dir: Option<&'a Path>,
+    /// `Some`: the child gets exactly these variables (the parent's environment is cleared). `None`: inherited.
+    pub env: Option<Vec<(String, String)>>,
+    /// Timeout and output caps.
+    pub limits: Limits,
+}
+
+/// Which stream a line came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    /// Standard output.
+    Stdout,
+    /// Standard error.
+    Stderr,
+}
+
+async fn read_lines(
+    r: impl AsyncRead + Unpin,
+    cap: usize,
+    stream: Stream,
+    tx: Option<tokio::sync::mpsc::UnboundedSender<(Stream, String)>>,
+) -> (Vec<u8>, bool) {
+    use tokio::io::AsyncBufReadExt;
+    let mut reader = tokio::io::BufReader::new(r);
+    let mut kept = Vec::new();
+    let mut truncated = false;
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match reader.read_until(b'\n', &mut line).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                let room = cap.saturating_sub(kept.len());
+                kept.extend_from_slice(&line[..n.min(room)]);
+                truncated |= n > room;
+                if let Some(tx) = &tx {
+                    let text = String::from_utf8_lossy(&line).trim_end_matches(['\n', '\r']).to_owned();
+                    let _ = tx.send((stream, text));
+                }
+            }
+        }
+    }
+    (kept, truncated)
+}
+
+/// Runs a [`Spec`]: like [`run`], with the environment under control, and every output line also sent to
+/// `lines` as it arrives (for logs and progress).
+pub async fn run_spec(
+    spec: &Spec<'_>,
+    lines: Option<tokio::sync::mpsc::UnboundedSender<(Stream, String)>>,
+) -> Result<Output, Error> {
+    let program = spec.program;
+    #[allow(clippy::disallowed_methods)] // this crate is the one place allowed to spawn
+    let mut cmd = tokio::process::Command::new(program);
+    cmd.args(&spec.args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true);
+    if let Some(dir) = spec.dir {
+        cmd.current_dir(dir);
+    }
+    if let Some(env) = &spec.env {
+        cmd.env_clear().envs(env.iter().map(|(k, v)| (k, v)));
+    }
+    let mut child = cmd.spawn().map_err(|source| match source.kind() {
+        std::io::ErrorKind::NotFound => Error::NotFound { program: program.to_owned() },
+        _ => Error::Spawn { program: program.to_owned(), source },
+    })?;
+    let mut guard = GroupGuard(child.id());
+    let (Some(out), Some(err)) = (child.stdout.take(), child.stderr.take()) else {
+        return Err(Error::Spawn { program: program.to_owned(), source: std::io::Error::other("no pipes") });
+    };
+    let cap = spec.limits.max_output;
+    let work = async {
+        let ((o, ot), (e, et), status) = tokio::join!(
+            read_lines(out, cap, Stream::Stdout, lines.clone()),
+            read_lines(err, cap, Stream::Stderr, lines.clone()),
+            child.wait()
+        );
+        (o, ot, e, et, status)
+    };
+    match tokio::time::timeout(spec.limits.timeout, work).await {
+        Ok((o, ot, e, et, status)) => {
+            guard.0 = None; // exited: its group id may be reused, do not signal it
+            Ok(Output {
+                code: status.ok().and_then(|s| s.code()),
+                stdout: String::from_utf8_lossy(&o).into_owned(),
+                stderr: String::from_utf8_lossy(&e).into_owned(),
+                truncated: ot || et,
+            })
+        }
+        Err(_) => Err(Error::Timeout { program: program.to_owned(), timeout: spec.limits.timeout }),
+    }
+}
+
+/// Whether a process with this id exists on this machine (used to tell a crashed job owner from a live one).
+pub fn process_alive(pid: u32) -> bool {
+    let Ok(pid) = i32::try_from(pid) else { return false };
+    match nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None) {
+        Ok(()) => true,
+        Err(e) => e != nix::errno::Errno::ESRCH,
+    }
+}
+
+/// This machine's host name (empty when unknown).
+pub fn host_name() -> String {
+    nix::unistd::gethostname().ok().and_then(|h| h.into_string().ok()).unwrap_or_default()
+}
+
 /// Runs `program --version`-style probes: the first line of its output, or the error.
 pub async fn version_line(program: &str, args: &[&str]) -> Result<String, Error> {
     let out =
@@ -188,6 +307,32 @@ mod tests {
         let err = run("sh", ["-c", "sleep 30 & sleep 30"], None, &limits).await.unwrap_err();
         assert!(matches!(err, Error::Timeout { .. }), "{err}");
         assert!(started.elapsed() < Duration::from_secs(10));
+    }
+
+    #[tokio::test]
+    async fn spec_controls_the_environment_and_streams_lines() {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let spec = Spec {
+            program: "sh",
+            args: vec!["-c".into(), "echo \"a=$A b=$HOME\"; echo two >&2".into()],
+            dir: None,
+            env: Some(vec![("A".into(), "1".into()), ("PATH".into(), "/usr/bin:/bin".into())]),
+            limits: Limits::default(),
+        };
+        let out = run_spec(&spec, Some(tx)).await.unwrap();
+        assert_eq!(out.stdout, "a=1 b=\n");
+        let mut lines = Vec::new();
+        while let Some(l) = rx.recv().await {
+            lines.push(l);
+        }
+        lines.sort_by_key(|(s, _)| *s == Stream::Stderr);
+        assert_eq!(lines, [(Stream::Stdout, "a=1 b=".to_owned()), (Stream::Stderr, "two".to_owned())]);
+    }
+
+    #[test]
+    fn knows_live_processes() {
+        assert!(process_alive(std::process::id()));
+        assert!(!process_alive(i32::MAX as u32));
     }
 
     #[tokio::test]

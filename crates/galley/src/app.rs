@@ -7,8 +7,10 @@ use galley_store::Store;
 
 use crate::config::Mode;
 use crate::services::hearing::HearingService;
+use crate::services::jobs::JobService;
 use crate::services::oci_cli::{OciCliConfig, OciCliService, write_mode};
 use crate::services::oci_sdk::OciSdkService;
+use crate::services::terraform::{TerraformConfig, TerraformService};
 
 /// Everything a tool call needs. Built once per process; cheap to share behind an `Arc`.
 #[derive(Debug)]
@@ -25,6 +27,10 @@ pub struct App {
     pub oci_cli: OciCliService,
     /// The OCI API (`oci_sdk_call`).
     pub oci_sdk: OciSdkService,
+    /// Jobs (`get_job`): slow work in the store.
+    pub jobs: Arc<JobService>,
+    /// Terraform workspaces and runs.
+    pub terraform: Arc<TerraformService>,
 }
 
 impl App {
@@ -40,7 +46,13 @@ impl App {
         let catalog = Arc::new(Catalog::builtin()?);
         let oci_cli = OciCliService::new(OciCliConfig::from_env(mode)?);
         let oci_sdk = OciSdkService::new(write_mode(mode), galley_oci::Env::process(), oci_client);
+        let jobs = Arc::new(JobService::new(Arc::clone(&store)));
+        let terraform_config = TerraformConfig::from_vars(std::env::vars(), mode)?;
+        let terraform =
+            Arc::new(TerraformService::new(Arc::clone(&store), Arc::clone(&jobs), terraform_config));
         Ok(App {
+            jobs,
+            terraform,
             hearing: HearingService::new(Arc::clone(&store), catalog),
             store,
             conformance_fixtures,

@@ -40,6 +40,15 @@ pub async fn run() -> anyhow::Result<i32> {
     }
 }
 
+/// Marks jobs left running by a stopped process as interrupted (and releases their locks).
+async fn sweep_jobs(app: Arc<App>) {
+    match app.jobs.sweep().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(jobs = n, "marked jobs of a stopped process interrupted"),
+        Err(e) => tracing::warn!(error = %e, "could not check for interrupted jobs"),
+    }
+}
+
 fn is_loopback(addr: &SocketAddr) -> bool {
     addr.ip().is_loopback()
 }
@@ -48,6 +57,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let (store, oci_client) = StoreUrl::parse(args.store.store.as_deref())?.open_with_client().await?;
     tracing::info!(store = %store.describe(), mode = ?args.mode, "starting galley {}", env!("CARGO_PKG_VERSION"));
     let app = Arc::new(App::new(store, args.conformance_fixtures, args.mode, oci_client)?);
+    tokio::spawn(sweep_jobs(Arc::clone(&app)));
     let tools = Arc::new(mcp::tool_router(ToolSelection {
         mode: args.mode,
         conformance_fixtures: args.conformance_fixtures,

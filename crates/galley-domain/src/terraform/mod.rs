@@ -9,9 +9,17 @@
 //!   resource aliases resolved).
 //! - [`check`]: [`check_files`] turns one module's files into [`Finding`]s; its module docs list what is
 //!   deliberately not checked.
+//! - [`run`]: Terraform's `-json` output as data (diagnostics, plan digests, outputs with secrets masked).
+//! - [`knowledge`]: known Terraform/OCI failures and their fixes (`data/terraform_errors.yaml` + store files).
+//! - [`safety`]: what model-written Terraform may not do (provisioners, external data, other providers, ...).
+//! - [`workspace`]: the rules of a session's Terraform workspace (file names, size caps).
 
 pub mod check;
+pub mod knowledge;
+pub mod run;
+pub mod safety;
 pub mod schema;
+pub mod workspace;
 
 pub use check::{Code, Finding, Severity, check_files, has_errors};
 pub use schema::{Coverage, ProviderSchema, ProviderSchemas, SchemaError};

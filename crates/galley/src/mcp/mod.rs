@@ -8,6 +8,7 @@ pub mod hearing;
 #[cfg(test)]
 mod inventory;
 pub mod oci;
+pub mod terraform;
 
 use std::sync::Arc;
 
@@ -27,7 +28,7 @@ pub const INSTRUCTIONS: &str = "\
 Galley helps an Oracle Cloud (OCI) pre-sales engineer go from a customer conversation to running infrastructure.
 Workflow: 1) requirements hearing -> 2) architecture design (proposed or interactive, validated against OCI rules) ->
 3) Terraform generated, planned and applied -> 4) application scaffolded and deployed to OKE -> 5) exports.
-This server currently offers the hearing layer and OCI access (the OCI API and the OCI CLI).
+This server currently offers the hearing layer, Terraform (plan/apply/destroy) and OCI access (the OCI API and the OCI CLI).
 
 Hearing:
 - Start with create_session (customer, project, locale 'ja' or 'en'). ALWAYS show the session_id to the user and
@@ -42,6 +43,12 @@ Hearing:
 - complete_hearing closes the hearing; it lists required questions still open (force=true records them as open
   assumptions). get_hearing_result returns the structured requirements to design from.
 - list_sessions and get_session find earlier sessions.
+
+Terraform (per session):
+- write_terraform_files puts .tf files in the session's workspace; run_terraform_plan returns a digest and a
+  plan_id. Show the digest (especially replace/destroy addresses) and apply only after the user agrees, with
+  run_terraform_apply(plan_id). Errors list diagnostics with file, line and a hint: fix that file and plan again.
+- run_terraform_destroy is two-step the same way. Slow runs return a job_id: poll get_job.
 
 OCI:
 - oci_sdk_call calls any OCI API operation by service + operation + parameters (SDK names, e.g. object_storage /
@@ -76,6 +83,7 @@ pub struct ToolSelection {
 pub fn tool_router(selection: ToolSelection) -> ToolRouter<GalleyServer> {
     let mut router = GalleyServer::hearing_tools();
     router.merge(GalleyServer::oci_tools());
+    router.merge(GalleyServer::terraform_tools());
     if selection.conformance_fixtures {
         router.merge(GalleyServer::conformance_tools());
     }

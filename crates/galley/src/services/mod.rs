@@ -1,8 +1,10 @@
 //! Orchestration between the domain and the store. Tool functions call these; they know nothing of MCP.
 
 pub mod hearing;
+pub mod jobs;
 pub mod oci_cli;
 pub mod oci_sdk;
+pub mod terraform;
 
 use std::fmt;
 
@@ -26,6 +28,16 @@ pub enum ServiceError {
     /// The store failed.
     #[error("{0}")]
     Store(StoreFailure),
+    /// A lock (e.g. a Terraform workspace's) is held by a running job.
+    #[error(
+        "the workspace is locked by job {job_id} ({kind}), which is still running; call get_job with job_id {job_id} (wait_seconds up to 50) until it finishes, then run again"
+    )]
+    Locked {
+        /// The job holding the lock.
+        job_id: String,
+        /// What it does.
+        kind: String,
+    },
 }
 
 /// A store error with a hint for the model.

@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 mod deploy;
 mod oci;
 mod oci_cli;
+mod terraform;
 
 const BIN: &str = env!("CARGO_BIN_EXE_galley");
 const TOKEN: &str = "test-token-0123456789abcdef";
