@@ -209,9 +209,13 @@ async fn read_lines(
 
 /// Runs a [`Spec`]: like [`run`], with the environment under control, and every output line also sent to
 /// `lines` as it arrives (for logs and progress).
+///
+/// `started` receives the child's pid (which is also its process group id) once it runs, so a caller can record
+/// it and stop an orphaned group later with [`kill_group_named`].
 pub async fn run_spec(
     spec: &Spec<'_>,
     lines: Option<tokio::sync::mpsc::UnboundedSender<(Stream, String)>>,
+    started: Option<tokio::sync::oneshot::Sender<u32>>,
 ) -> Result<Output, Error> {
     let program = spec.program;
     #[allow(clippy::disallowed_methods)] // this crate is the one place allowed to spawn
@@ -233,6 +237,9 @@ pub async fn run_spec(
         _ => Error::Spawn { program: program.to_owned(), source },
     })?;
     let mut guard = GroupGuard(child.id());
+    if let (Some(tx), Some(pid)) = (started, child.id()) {
+        let _ = tx.send(pid);
+    }
     let (Some(out), Some(err)) = (child.stdout.take(), child.stderr.take()) else {
         return Err(Error::Spawn { program: program.to_owned(), source: std::io::Error::other("no pipes") });
     };
@@ -266,6 +273,17 @@ pub fn process_alive(pid: u32) -> bool {
         Ok(()) => true,
         Err(e) => e != nix::errno::Errno::ESRCH,
     }
+}
+
+/// Kills the process group `pgid` if its leader still runs `name` (checked in `/proc`, so a reused pid of another
+/// program is left alone). For process groups a stopped Galley process left behind. Returns whether it signalled.
+pub fn kill_group_named(pgid: u32, name: &str) -> bool {
+    let comm = std::fs::read_to_string(format!("/proc/{pgid}/comm")).unwrap_or_default();
+    if comm.trim() != name {
+        return false;
+    }
+    kill_group(Some(pgid));
+    true
 }
 
 /// This machine's host name (empty when unknown).
@@ -319,7 +337,7 @@ mod tests {
             env: Some(vec![("A".into(), "1".into()), ("PATH".into(), "/usr/bin:/bin".into())]),
             limits: Limits::default(),
         };
-        let out = run_spec(&spec, Some(tx)).await.unwrap();
+        let out = run_spec(&spec, Some(tx), None).await.unwrap();
         assert_eq!(out.stdout, "a=1 b=\n");
         let mut lines = Vec::new();
         while let Some(l) = rx.recv().await {
@@ -327,6 +345,31 @@ mod tests {
         }
         lines.sort_by_key(|(s, _)| *s == Stream::Stderr);
         assert_eq!(lines, [(Stream::Stdout, "a=1 b=".to_owned()), (Stream::Stderr, "two".to_owned())]);
+    }
+
+    #[tokio::test]
+    async fn kills_named_orphan_groups_only() {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let spec = Spec {
+            program: "sleep",
+            args: vec!["30".into()],
+            dir: None,
+            env: None,
+            limits: Limits { timeout: Duration::from_secs(20), ..Limits::default() },
+        };
+        let run = tokio::spawn(async move { run_spec(&spec, None, Some(tx)).await });
+        let pid = rx.await.unwrap();
+        // Between fork and exec the child still has the test's name: wait for the exec.
+        for _ in 0..200 {
+            if std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default().trim() == "sleep" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(!kill_group_named(pid, "terraform"), "another program is left alone");
+        assert!(kill_group_named(pid, "sleep"));
+        let out = run.await.unwrap().unwrap();
+        assert_eq!(out.code, None, "killed by a signal");
     }
 
     #[test]

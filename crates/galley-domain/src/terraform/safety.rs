@@ -127,6 +127,44 @@ pub fn init_fingerprint(files: &[(String, String)]) -> String {
     parts.into_iter().collect::<Vec<_>>().join("\n")
 }
 
+/// The provider types a workspace uses: from resource and data source types, provider blocks and
+/// required_providers (`terraform` for the built-in resources).
+pub fn providers_used(files: &[(String, String)]) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for (name, content) in files {
+        if name.ends_with(".tf.json") {
+            if let Ok(v) = serde_json::from_str::<Value>(content) {
+                for kind in ["resource", "data"] {
+                    for ty in v[kind].as_object().into_iter().flatten().map(|(k, _)| k) {
+                        out.insert(implied_provider(ty).to_owned());
+                    }
+                }
+                out.extend(v["provider"].as_object().into_iter().flatten().map(|(k, _)| k.clone()));
+            }
+            continue;
+        }
+        let Ok(body) = hcl::edit::parser::parse_body(content) else { continue };
+        for block in body.blocks() {
+            let label = block.labels.first().map(|l| l.as_str().to_owned()).unwrap_or_default();
+            match block.ident.as_str() {
+                "resource" | "data" => {
+                    out.insert(implied_provider(&label).to_owned());
+                }
+                "provider" => {
+                    out.insert(label);
+                }
+                "terraform" => {
+                    for rp in block.body.get_blocks("required_providers") {
+                        out.extend(rp.body.attributes().map(|a| a.key.as_str().to_owned()));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
 fn block_text(content: &str, block: &Block) -> String {
     block.span().and_then(|r| content.get(r)).unwrap_or_default().to_owned()
 }
@@ -530,6 +568,19 @@ output "o" { value = terraform_data.a.output }
 }"#;
         let got: Vec<String> = one("main.tf.json", json).into_iter().map(|(_, r)| r).collect();
         assert_eq!(got, ["provisioner", "external_data", "file_function"]);
+    }
+
+    #[test]
+    fn providers_in_use() {
+        let files = vec![
+            (
+                "a.tf".to_owned(),
+                "resource \"oci_core_vcn\" \"v\" {}\nresource \"terraform_data\" \"t\" {}\n".to_owned(),
+            ),
+            ("b.tf.json".to_owned(), r#"{"data": {"random_id": {"x": {}}}}"#.to_owned()),
+        ];
+        let used: Vec<String> = providers_used(&files).into_iter().collect();
+        assert_eq!(used, ["oci", "random", "terraform"]);
     }
 
     #[test]

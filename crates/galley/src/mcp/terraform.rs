@@ -279,18 +279,20 @@ async fn wait_with_progress(
 }
 
 fn plan_next_step(session: &str, p: &PlanOutcome) -> String {
-    match (p.destroy, p.changes) {
-        (_, false) => {
+    let plan_id = p.plan_id.as_deref().unwrap_or("?");
+    match (p.destroy, p.changes && p.plan_id.is_some()) {
+        (true, false) => "Nothing to destroy: the state holds no resources.".to_owned(),
+        (false, false) => {
             "No changes: the infrastructure matches the configuration; nothing to apply.".to_owned()
         }
         (false, true) => format!(
             "Show the user this digest ({}), naming every address under replace and destroy. Only after they agree, call run_terraform_apply with session_id {session} and plan_id {}. If anything must change, edit the files and plan again.",
-            p.summary, p.plan_id
+            p.summary, plan_id
         ),
         (true, true) => format!(
             "This destroy plan destroys {} resource(s): list every address to the user. Only after they explicitly agree, call run_terraform_destroy with session_id {session} and plan_id {}.",
             p.digest.destroy.len(),
-            p.plan_id
+            plan_id
         ),
     }
 }

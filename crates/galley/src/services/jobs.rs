@@ -32,6 +32,8 @@ pub const JOB_SCHEMA_VERSION: u32 = 1;
 pub const HEARTBEAT: Duration = Duration::from_secs(2);
 /// A running job without a heartbeat for this long is interrupted.
 pub const STALE_AFTER: Duration = Duration::from_secs(15);
+/// The program name of children whose orphaned process groups are stopped (see [`Job::child_pgid`]).
+pub const CHILD_PROGRAM: &str = "terraform";
 /// The most log bytes kept per job (the end is kept).
 pub const MAX_LOG_BYTES: usize = 512 * 1024;
 
@@ -112,6 +114,10 @@ pub struct Job {
     /// When it finished.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<Timestamp>,
+    /// The process group of the child the job runs now (e.g. terraform), stopped when the job is found
+    /// interrupted on the same host.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub child_pgid: Option<u32>,
     /// Lines logged so far.
     pub log_lines: u64,
     /// The outcome, when it succeeded (and partial results of a failure).
@@ -159,6 +165,7 @@ pub struct JobCtx {
 
 #[derive(Debug, Default)]
 struct Live {
+    child: Option<u32>,
     log: String,
     lines: u64,
     dropped: bool,
@@ -189,6 +196,17 @@ impl JobCtx {
     pub fn step(&self, step: &str) {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner).step = step.to_owned();
         self.log(&format!("== {step}"));
+    }
+
+    /// Records the process group of the child now running (`None` when it ended); written with the next heartbeat.
+    pub fn set_child(&self, pgid: Option<u32>) {
+        let mut live = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        live.child = pgid;
+        live.dirty = true;
+    }
+
+    fn child(&self) -> Option<u32> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner).child
     }
 
     fn snapshot(&self) -> (String, u64, String, bool) {
@@ -306,7 +324,16 @@ impl JobService {
             }
             let Some((held, etag)) = self.store.get_json_opt::<Lock>(lock_key).await? else { continue };
             let holder = self.check(&held.job_id).await?;
-            if holder.as_ref().is_some_and(|j| j.phase == Phase::Running) {
+            let live = match &holder {
+                Some(j) => j.phase == Phase::Running,
+                // The holder took the lock but has not written its job document yet (or died right then):
+                // live until the lock is older than a heartbeat timeout.
+                None => {
+                    Timestamp::now().duration_since(held.acquired_at).as_secs_f64()
+                        < STALE_AFTER.as_secs_f64()
+                }
+            };
+            if live {
                 return Err(ServiceError::Locked { job_id: held.job_id, kind: held.kind });
             }
             // Finished, interrupted or unknown holder: take it over, unless someone else just did.
@@ -340,13 +367,16 @@ impl JobService {
         Ok(self.store.get_json_opt::<Lock>(lock_key).await?.map(|(l, _)| l))
     }
 
-    /// Starts `work` as a job holding `locks` (already acquired for `job_id` by the caller; released at the end).
+    /// Starts `work` as a job holding `locks`, released at the end. With `acquire`, the locks are taken here
+    /// (concurrently with writing the job document; nothing is started and the document is deleted when one is
+    /// held); without it the caller already holds them for `job_id`.
     pub async fn start<F, Fut>(
         self: &Arc<Self>,
         job_id: String,
         kind: &str,
         session_id: Option<String>,
         locks: Vec<Key>,
+        acquire: bool,
         work: F,
     ) -> Result<JobHandle, ServiceError>
     where
@@ -366,15 +396,55 @@ impl JobService {
             started_at: now,
             heartbeat_at: now,
             finished_at: None,
+            child_pgid: None,
             log_lines: 0,
             result: None,
             error: None,
         };
-        self.store.put_json(&job_key(&job_id)?, &job, PutMode::Create).await?;
+        let key = job_key(&job_id)?;
+        // Tracked before its document exists: a reader that finds the document must find it running here too,
+        // or it would take the job for abandoned.
         let (progress_tx, progress_rx) = watch::channel(Progress::default());
         let (done_tx, done_rx) = watch::channel(None);
         let handle = JobHandle { job_id: job_id.clone(), progress: progress_rx, done: done_rx };
         self.running.lock().unwrap_or_else(PoisonError::into_inner).insert(job_id.clone(), handle.clone());
+        let untrack = || {
+            self.running.lock().unwrap_or_else(PoisonError::into_inner).remove(&job_id);
+        };
+        let take_locks = async {
+            for (i, lock) in locks.iter().enumerate() {
+                if !acquire {
+                    break;
+                }
+                if let Err(e) = self.acquire_lock(lock, &job_id, kind).await {
+                    for held in &locks[..i] {
+                        let _ = self.release_lock(held, &job_id).await;
+                    }
+                    return Err(e);
+                }
+            }
+            Ok(())
+        };
+        let (locked, created) = tokio::join!(take_locks, self.store.put_json(&key, &job, PutMode::Create));
+        match (locked, created) {
+            (Ok(()), Ok(_)) => {}
+            (Err(e), created) => {
+                if created.is_ok() {
+                    let _ = self.store.delete(&key).await;
+                }
+                untrack();
+                return Err(e);
+            }
+            (Ok(()), Err(e)) => {
+                if acquire {
+                    for lock in &locks {
+                        let _ = self.release_lock(lock, &job_id).await;
+                    }
+                }
+                untrack();
+                return Err(e.into());
+            }
+        }
         let ctx = JobCtx { job_id: job_id.clone(), inner: Arc::default(), progress: Arc::new(progress_tx) };
         let service = Arc::clone(self);
         tokio::spawn(async move {
@@ -407,31 +477,40 @@ impl JobService {
         end: Option<(Phase, Option<Value>, Option<JobError>)>,
     ) -> Result<Option<Job>, ServiceError> {
         let (log, lines, step, dirty) = ctx.snapshot();
-        if dirty || end.is_some() {
-            self.store
-                .put(&log_key(&ctx.job_id)?, bytes::Bytes::from(log.into_bytes()), PutMode::Overwrite)
-                .await?;
-        }
-        let mut end = end;
-        let result = self
-            .store
-            .update_json(&job_key(&ctx.job_id)?, |current: Option<Job>| {
-                let Some(mut job) = current else { return Err("the job document is gone") };
-                if job.phase != Phase::Running {
-                    return Err("the job was marked finished elsewhere");
-                }
-                job.heartbeat_at = Timestamp::now();
-                job.log_lines = lines;
-                job.step.clone_from(&step);
-                if let Some((phase, result, error)) = end.clone() {
-                    job.phase = phase;
-                    job.result = result;
-                    job.error = error;
-                    job.finished_at = Some(Timestamp::now());
-                }
-                Ok(job)
-            })
-            .await;
+        let child = ctx.child();
+        let log_key = log_key(&ctx.job_id)?;
+        let write_log = async {
+            if dirty || end.is_some() {
+                self.store
+                    .put(&log_key, bytes::Bytes::from(log.into_bytes()), PutMode::Overwrite)
+                    .await
+                    .map(|_| ())
+            } else {
+                Ok(())
+            }
+        };
+        let mut end = end.clone();
+        let doc_key = job_key(&ctx.job_id)?;
+        let update = self.store.update_json(&doc_key, |current: Option<Job>| {
+            let Some(mut job) = current else { return Err("the job document is gone") };
+            if job.phase != Phase::Running {
+                return Err("the job was marked finished elsewhere");
+            }
+            job.heartbeat_at = Timestamp::now();
+            job.log_lines = lines;
+            job.child_pgid = child;
+            job.step.clone_from(&step);
+            if let Some((phase, result, error)) = end.clone() {
+                job.phase = phase;
+                job.result = result;
+                job.error = error;
+                job.finished_at = Some(Timestamp::now());
+                job.child_pgid = None;
+            }
+            Ok(job)
+        });
+        let (logged, result) = tokio::join!(write_log, update);
+        logged?;
         end.take();
         match result {
             Ok((job, _)) => Ok(Some(job)),
@@ -448,25 +527,27 @@ impl JobService {
             Ok(v) => (Phase::Succeeded, Some(v), None),
             Err(e) => (Phase::Failed, None, Some(e)),
         };
-        let mut job = None;
-        for attempt in 0..5 {
-            match self.flush(ctx, Some(end.clone())).await {
-                Ok(j) => {
-                    job = j;
-                    break;
-                }
-                Err(e) => {
-                    tracing::warn!(job = %ctx.job_id, error = %e, attempt, "could not record the end of a job");
-                    tokio::time::sleep(Duration::from_millis(200 * (attempt + 1))).await;
+        // Recording the end and releasing the locks are independent writes: do them at the same time.
+        let record = async {
+            for attempt in 0..5 {
+                match self.flush(ctx, Some(end.clone())).await {
+                    Ok(j) => return j,
+                    Err(e) => {
+                        tracing::warn!(job = %ctx.job_id, error = %e, attempt, "could not record the end of a job");
+                        tokio::time::sleep(Duration::from_millis(200 * (attempt + 1))).await;
+                    }
                 }
             }
-        }
-        for lock in locks {
-            if let Err(e) = self.release_lock(lock, &ctx.job_id).await {
-                tracing::warn!(job = %ctx.job_id, lock = %lock, error = %e, "could not release a lock");
+            None
+        };
+        let release = async {
+            for lock in locks {
+                if let Err(e) = self.release_lock(lock, &ctx.job_id).await {
+                    tracing::warn!(job = %ctx.job_id, lock = %lock, error = %e, "could not release a lock");
+                }
             }
-        }
-        job
+        };
+        tokio::join!(record, release).0
     }
 
     /// Reads a job, marking it interrupted (and releasing its locks) when its owner is gone.
@@ -496,6 +577,12 @@ impl JobService {
         let job = match marked {
             Ok((j, _)) => {
                 tracing::info!(job = job_id, step = %j.step, "marked an abandoned job interrupted");
+                if let Some(pgid) = job.child_pgid
+                    && job.owner.host == self.owner.host
+                    && galley_runner::kill_group_named(pgid, CHILD_PROGRAM)
+                {
+                    tracing::info!(job = job_id, pgid, "stopped the process group the job left running");
+                }
                 for lock in &j.locks {
                     if let Ok(key) = Key::new(lock.clone()) {
                         self.release_lock(&key, job_id).await?;
@@ -565,11 +652,10 @@ mod tests {
         let jobs = svc(&store);
         let lock = Key::new("tfstate/s/lock.json").unwrap();
         let id = uuid::Uuid::now_v7().to_string();
-        jobs.acquire_lock(&lock, &id, "test").await.unwrap();
         let other = uuid::Uuid::now_v7().to_string();
         let (gate_tx, gate_rx) = tokio::sync::oneshot::channel::<()>();
         let mut h = jobs
-            .start(id.clone(), "test", None, vec![lock.clone()], move |ctx| async move {
+            .start(id.clone(), "test", None, vec![lock.clone()], true, move |ctx| async move {
                 ctx.step("work");
                 ctx.log("hello");
                 let _ = gate_rx.await;
@@ -591,6 +677,16 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_fresh_lock_without_its_job_document_yet_is_held() {
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+        let jobs = svc(&store);
+        let lock = Key::new("tfstate/s/lock.json").unwrap();
+        jobs.acquire_lock(&lock, "first", "test").await.unwrap();
+        let err = jobs.acquire_lock(&lock, "second", "test").await.unwrap_err();
+        assert!(matches!(err, ServiceError::Locked { ref job_id, .. } if job_id == "first"), "{err}");
+    }
+
+    #[tokio::test]
     async fn jobs_of_a_dead_process_are_interrupted_and_their_locks_released() {
         let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
         let lock = Key::new("tfstate/s/lock.json").unwrap();
@@ -609,6 +705,7 @@ mod tests {
             started_at: now,
             heartbeat_at: now,
             finished_at: None,
+            child_pgid: None,
             log_lines: 0,
             result: None,
             error: None,
@@ -641,6 +738,7 @@ mod tests {
             started_at: t,
             heartbeat_at: t,
             finished_at: Some(t),
+            child_pgid: None,
             log_lines: 3,
             result: None,
             error: Some(JobError { message: "m".into(), details: serde_json::json!({"diagnostics": []}) }),

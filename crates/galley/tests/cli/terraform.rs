@@ -100,18 +100,22 @@ fn plan_fix_apply_destroy_through_the_tools() {
         let err = mcp.err("run_terraform_apply", json!({"session_id": sid, "plan_id": plan_id})).await;
         assert!(err.contains("stale") || err.contains("already applied"), "{err}");
 
-        // A plan made before a file change is refused too.
-        let changed = GOOD.replace("hello", "bonjour");
+        // A plan without changes has no plan_id: nothing to apply.
         let p = mcp.ok("run_terraform_plan", json!({"session_id": sid})).await;
         assert_eq!(p["plan"]["changes"], false, "{p}");
-        mcp.ok(
-            "write_terraform_files",
-            json!({"session_id": sid, "files": [{"name": "main.tf", "content": changed}]}),
-        )
-        .await;
+        assert!(p["plan"].get("plan_id").is_none(), "{p}");
+
+        // A plan made before a file change is refused.
+        let changed = GOOD.replace("hello", "bonjour");
+        let main = json!([{"name": "main.tf", "content": changed}]);
+        let p = mcp.ok("run_terraform_plan", json!({"session_id": sid, "files": main})).await;
+        assert_eq!(p["plan"]["digest"]["update"], json!(["terraform_data.a"]), "{p}");
+        let extra = json!([{"name": "extra.tf", "content": "locals {\n  x = 1\n}\n"}]);
+        mcp.ok("write_terraform_files", json!({"session_id": sid, "files": extra})).await;
         let err =
             mcp.err("run_terraform_apply", json!({"session_id": sid, "plan_id": p["plan"]["plan_id"]})).await;
         assert!(err.contains("workspace's files changed"), "{err}");
+        mcp.ok("delete_terraform_file", json!({"session_id": sid, "name": "extra.tf"})).await;
 
         // Destroy: a plan first (nothing destroyed), then exactly that plan.
         let dp = mcp.ok("run_terraform_destroy", json!({"session_id": sid})).await;
@@ -127,7 +131,7 @@ fn plan_fix_apply_destroy_through_the_tools() {
 
         // The workspace tools.
         let listed = mcp.ok("list_terraform_files", json!({"session_id": sid})).await;
-        assert_eq!(listed["files"][0]["name"], "main.tf");
+        assert_eq!(listed["files"], json!([{"name": "main.tf", "bytes": changed.len()}]), "{listed}");
         assert!(listed["state"]["serial"].as_u64().unwrap() >= 2, "{listed}");
         let read = mcp.ok("read_terraform_file", json!({"session_id": sid, "name": "main.tf"})).await;
         assert!(read["content"].as_str().unwrap().contains("bonjour"));

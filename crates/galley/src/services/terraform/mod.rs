@@ -52,6 +52,8 @@ const INIT_MARKER: &str = ".terraform/galley-init";
 const LOCK_FILE: &str = ".terraform.lock.hcl";
 /// Bytes kept of each stream of a Terraform process.
 const MAX_PROCESS_OUTPUT: usize = 16 * 1024 * 1024;
+/// Saved plans kept per session (older ones are deleted).
+const KEEP_PLANS: usize = 20;
 /// Most diagnostics returned.
 const MAX_DIAGNOSTICS: usize = 20;
 
@@ -179,7 +181,9 @@ pub struct PlanRecord {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct PlanOutcome {
     /// Pass this to run_terraform_apply (or run_terraform_destroy for a destroy plan) to apply exactly this plan.
-    pub plan_id: String,
+    /// Absent when the plan has no changes (nothing to apply).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan_id: Option<String>,
     /// Whether this is a destroy plan.
     pub destroy: bool,
     /// Whether applying it changes anything.
@@ -340,23 +344,17 @@ impl TerraformService {
         let files = self.load_checked(session).await?;
         let kind = if destroy { "terraform_destroy_plan" } else { "terraform_plan" };
         let job_id = uuid::Uuid::now_v7().to_string();
-        let lock = lock_key(session)?;
-        self.jobs.acquire_lock(&lock, &job_id, kind).await?;
         let this = Arc::clone(self);
-        let started = self
-            .jobs
+        self.jobs
             .start(
-                job_id.clone(),
+                job_id,
                 kind,
                 Some(session.to_string()),
-                vec![lock.clone()],
+                vec![lock_key(session)?],
+                true,
                 move |ctx| async move { this.plan_job(&ctx, session, files, destroy).await },
             )
-            .await;
-        if started.is_err() {
-            self.jobs.release_lock(&lock, &job_id).await?;
-        }
-        started
+            .await
     }
 
     /// Starts applying a saved plan. `destroy` says which tool asked (a destroy plan only through destroy).
@@ -413,6 +411,7 @@ impl TerraformService {
                         kind,
                         Some(session.to_string()),
                         vec![lock.clone()],
+                        false,
                         move |ctx| async move { this.apply_job(&ctx, session, files, record).await },
                     )
                     .await
@@ -494,10 +493,8 @@ impl TerraformService {
     }
 
     fn env(&self, files: &Files, grant: &backend::RunGrant) -> Vec<(String, String)> {
-        let uses_oci = files.iter().any(|(name, content)| {
-            !name.ends_with(".tfvars")
-                && (content.contains("oci_") || content.contains("\"oci\"") || content.contains("oracle/oci"))
-        });
+        let list: Vec<(String, String)> = files.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let uses_oci = safety::providers_used(&list).contains("oci");
         let mut env = self.config.base_env.clone();
         if !env.iter().any(|(k, _)| k == "PATH") {
             env.push(("PATH".to_owned(), "/usr/local/bin:/usr/bin:/bin".to_owned()));
@@ -618,7 +615,15 @@ impl TerraformService {
             }
             (diagnostics, events)
         };
-        let (out, (mut diagnostics, events)) = tokio::join!(galley_runner::run_spec(&spec, Some(tx)), pump);
+        let (pid_tx, pid_rx) = tokio::sync::oneshot::channel();
+        let record_child = async {
+            if let Ok(pid) = pid_rx.await {
+                ctx.set_child(Some(pid));
+            }
+        };
+        let (out, (mut diagnostics, events), ()) =
+            tokio::join!(galley_runner::run_spec(&spec, Some(tx), Some(pid_tx)), pump, record_child);
+        ctx.set_child(None);
         let out =
             out.map_err(|e| JobError::msg(format!("terraform {}: {e}", args.first().unwrap_or(&""))))?;
         if !out.success() && diagnostics.is_empty() {
@@ -766,38 +771,44 @@ impl TerraformService {
             PlanDigest::default()
         };
         drop(grant);
-        let state = self.current_state(session).await.map_err(store_err)?;
-        let plan_bytes = tokio::fs::read(dir.join(PLAN_FILE))
-            .await
-            .map_err(|e| io_err("cannot read", &dir.join(PLAN_FILE), &e))?;
-        let plan_id = uuid::Uuid::now_v7().to_string();
-        self.store
-            .put(
-                &plan_key(session, &plan_id, "tfplan").map_err(store_err)?,
-                bytes::Bytes::from(plan_bytes),
-                PutMode::Create,
-            )
-            .await
-            .map_err(|e| JobError::msg(format!("cannot save the plan: {e}")))?;
-        let record = PlanRecord {
-            schema_version: PLAN_SCHEMA_VERSION,
-            plan_id: plan_id.clone(),
-            session_id: session.to_string(),
-            job_id: ctx.job_id.clone(),
-            destroy,
-            workspace_hash: workspace::hash(&files),
-            state,
-            created_at: Timestamp::now(),
-            digest: digest.clone(),
-            applied_by: None,
+        // A plan without changes is not saved: there is nothing to apply.
+        let plan_id = if digest.has_changes() {
+            let state = self.current_state(session).await.map_err(store_err)?;
+            let plan_bytes = tokio::fs::read(dir.join(PLAN_FILE))
+                .await
+                .map_err(|e| io_err("cannot read", &dir.join(PLAN_FILE), &e))?;
+            let plan_id = uuid::Uuid::now_v7().to_string();
+            let record = PlanRecord {
+                schema_version: PLAN_SCHEMA_VERSION,
+                plan_id: plan_id.clone(),
+                session_id: session.to_string(),
+                job_id: ctx.job_id.clone(),
+                destroy,
+                workspace_hash: workspace::hash(&files),
+                state,
+                created_at: Timestamp::now(),
+                digest: digest.clone(),
+                applied_by: None,
+            };
+            let file_key = plan_key(session, &plan_id, "tfplan").map_err(store_err)?;
+            let record_key = plan_key(session, &plan_id, "json").map_err(store_err)?;
+            let (file, rec) = tokio::join!(
+                self.store.put(&file_key, bytes::Bytes::from(plan_bytes), PutMode::Create),
+                self.store.put_json(&record_key, &record, PutMode::Create)
+            );
+            file.and(rec).map_err(|e| JobError::msg(format!("cannot save the plan: {e}")))?;
+            self.prune_plans(session).await;
+            Some(plan_id)
+        } else {
+            None
         };
-        self.store
-            .put_json(&plan_key(session, &plan_id, "json").map_err(store_err)?, &record, PutMode::Create)
-            .await
-            .map_err(|e| JobError::msg(format!("cannot save the plan record: {e}")))?;
         let warnings =
             run.diagnostics.into_iter().filter(|d| d.severity != "error").take(MAX_DIAGNOSTICS).collect();
-        ctx.log(&format!("plan {plan_id}: {}", digest.summary()));
+        ctx.log(&format!(
+            "plan {}: {}",
+            plan_id.as_deref().unwrap_or("(not saved: no changes)"),
+            digest.summary()
+        ));
         let outcome = PlanOutcome {
             plan_id,
             destroy,
@@ -887,6 +898,25 @@ impl TerraformService {
             state,
         };
         serde_json::to_value(outcome).map_err(|e| JobError::msg(format!("internal: {e}")))
+    }
+
+    /// Keeps the newest [`KEEP_PLANS`] plans of a session (plan ids are UUID v7, so key order is age order).
+    async fn prune_plans(&self, session: SessionId) {
+        let prefix = format!("tfstate/{session}/plans/");
+        let Ok(metas) = self.store.list_all(&prefix).await else { return };
+        let mut ids: Vec<String> = metas
+            .iter()
+            .filter_map(|m| m.key.as_str().strip_prefix(&prefix)?.strip_suffix(".json").map(str::to_owned))
+            .collect();
+        ids.sort();
+        let old = ids.len().saturating_sub(KEEP_PLANS);
+        for id in &ids[..old] {
+            for ext in ["json", "tfplan"] {
+                if let Ok(key) = plan_key(session, id, ext) {
+                    let _ = self.store.delete(&key).await;
+                }
+            }
+        }
     }
 
     /// The stored state's identity and the job holding the workspace lock.
