@@ -977,6 +977,97 @@ mod tests {
         );
     }
 
+    fn service(mode: Mode, vars: &[(&str, &str)]) -> (Arc<dyn Store>, Arc<TerraformService>) {
+        let store: Arc<dyn Store> = Arc::new(galley_store::MemoryStore::new());
+        let vars = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned()));
+        let config = TerraformConfig::from_vars(vars, mode).unwrap();
+        let jobs = Arc::new(JobService::new(Arc::clone(&store)));
+        (Arc::clone(&store), Arc::new(TerraformService::new(store, jobs, config)))
+    }
+
+    #[tokio::test]
+    async fn plan_mode_refuses_apply_and_destroy() {
+        let (_, tf) = service(Mode::Plan, &[]);
+        let s = SessionId::from_uuid(uuid::Uuid::now_v7());
+        let id = uuid::Uuid::now_v7().to_string();
+        for err in [
+            tf.apply(s, &id, false).await.unwrap_err(),
+            tf.apply(s, &id, true).await.unwrap_err(),
+            tf.plan(s, true).await.unwrap_err(),
+        ] {
+            assert!(
+                err.to_string().contains("Plan mode") && err.to_string().contains("--mode full"),
+                "{err}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn knowledge_base_reads_store_files_and_reports_broken_ones() {
+        let (store, tf) = service(Mode::Full, &[]);
+        let good = "entries:\n  - id: team_rule\n    match: [\"Out of host capacity\"]\n    cause: c\n    fix: use AD-2\n";
+        store
+            .put(&Key::new("knowledge/terraform_errors/team.yaml").unwrap(), good.into(), PutMode::Create)
+            .await
+            .unwrap();
+        store
+            .put(
+                &Key::new("knowledge/terraform_errors/broken.yaml").unwrap(),
+                "entries: [".into(),
+                PutMode::Create,
+            )
+            .await
+            .unwrap();
+        let (kb, problems) = tf.knowledge().await;
+        assert_eq!(kb.lookup("500-InternalError, Out of host capacity.").unwrap().id, "team_rule");
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].contains("broken.yaml"));
+    }
+
+    #[tokio::test]
+    async fn terraform_gets_a_minimal_environment() {
+        let vars = [
+            ("PATH", "/usr/bin"),
+            ("HOME", "/home/me"),
+            ("GALLEY_AUTH_TOKEN", "secret-token"),
+            ("OCI_RESOURCE_PRINCIPAL_VERSION", "2.2"),
+            ("UNRELATED", "x"),
+            ("GALLEY_TERRAFORM_WORK_DIR", "/w"),
+        ];
+        let (store, tf) = service(Mode::Full, &vars);
+        let backend = Backend::start(store).await.unwrap();
+        let key = |k: &str| Key::new(k).unwrap();
+        let grant = backend.grant("j", key("tfstate/s/terraform.tfstate"), key("tfstate/s/lock.json"));
+        let plain: Files = [("main.tf".to_owned(), "resource \"terraform_data\" \"a\" {}".to_owned())].into();
+        let env: BTreeMap<String, String> = tf.env(&plain, &grant).into_iter().collect();
+        let names: Vec<&str> = env.keys().map(String::as_str).collect();
+        assert_eq!(
+            names,
+            [
+                "CHECKPOINT_DISABLE",
+                "HOME",
+                "PATH",
+                "TF_CLI_CONFIG_FILE",
+                "TF_HTTP_ADDRESS",
+                "TF_HTTP_LOCK_ADDRESS",
+                "TF_HTTP_PASSWORD",
+                "TF_HTTP_RETRY_MAX",
+                "TF_HTTP_UNLOCK_ADDRESS",
+                "TF_HTTP_USERNAME",
+                "TF_INPUT",
+                "TF_IN_AUTOMATION",
+                "TF_PLUGIN_CACHE_DIR"
+            ]
+        );
+        assert_eq!(env["HOME"], "/w/home", "the real HOME (~/.oci) only for the OCI provider");
+        assert!(env["TF_HTTP_ADDRESS"].starts_with("http://127.0.0.1:"));
+        let oci: Files = [("main.tf".to_owned(), "resource \"oci_core_vcn\" \"v\" {}".to_owned())].into();
+        let env: BTreeMap<String, String> = tf.env(&oci, &grant).into_iter().collect();
+        assert_eq!(env["HOME"], "/home/me");
+        assert_eq!(env["OCI_RESOURCE_PRINCIPAL_VERSION"], "2.2");
+        assert!(!env.contains_key("GALLEY_AUTH_TOKEN") && !env.contains_key("UNRELATED"));
+    }
+
     #[test]
     fn plan_record_shape() {
         let t: Timestamp = "2026-01-02T03:04:05Z".parse().unwrap();
