@@ -6,7 +6,11 @@
 //!   by hand in a prepared directory with local state; and the ratio;
 //! - the same with pending changes (Galley also runs `terraform show -json` for the digest) vs `terraform plan
 //!   -out` by hand;
-//! - the first plan of a new workspace (init + plan) with the plugin cache warm.
+//! - the first plan of a new workspace (init + plan) with the plugin cache warm;
+//! - with a provider: when a filesystem mirror holds hashicorp/aws (`GALLEY_BENCH_PROVIDER_MIRROR`, default
+//!   `/opt/tf-plugins`, as on our machines), the first plan of new workspaces that require it, the first with the
+//!   plugin cache cold and then warm (Galley runs with `GALLEY_TERRAFORM_ALLOW_EXEC=1` there, since aws is outside
+//!   the allow-list, and with the operator's `TF_CLI_CONFIG_FILE` pointing at the mirror).
 //!
 //! Numbers, not assertions: these machines are shared and noisy. Needs `terraform` on PATH.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::disallowed_methods, clippy::print_stdout)]
@@ -91,35 +95,86 @@ fn by_hand(args: &[&str], pending: bool) -> Duration {
     )
 }
 
+fn start_galley(store: &Path, work: &Path, extra_env: &[(&str, String)]) -> (Server, String, u16) {
+    let port = free_port();
+    let mut cmd = Command::new(BIN);
+    cmd.args(["serve", "--http", &format!("127.0.0.1:{port}"), "--store"])
+        .arg(format!("file://{}", store.display()))
+        .args(["--token", TOKEN])
+        .env("GALLEY_TERRAFORM_WORK_DIR", work)
+        .env("GALLEY_LOG", "warn")
+        .env_remove("TF_CLI_CONFIG_FILE")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    for (k, v) in extra_env {
+        cmd.env(k, v);
+    }
+    (Server(cmd.spawn().unwrap()), format!("http://127.0.0.1:{port}/mcp?token={TOKEN}"), port)
+}
+
+async fn wait_healthy(http: &reqwest::Client, port: u16) {
+    for _ in 0..300 {
+        if http.get(format!("http://127.0.0.1:{port}/healthz")).send().await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// First plans of new workspaces requiring hashicorp/aws from a filesystem mirror: cache cold, then warm.
+fn with_provider(rt: &tokio::runtime::Runtime) -> Option<(Duration, Duration)> {
+    let mirror =
+        std::env::var("GALLEY_BENCH_PROVIDER_MIRROR").unwrap_or_else(|_| "/opt/tf-plugins".to_owned());
+    let version_dir = Path::new(&mirror).join("registry.terraform.io/hashicorp/aws");
+    let version = std::fs::read_dir(&version_dir).ok()?.filter_map(Result::ok).next()?.file_name();
+    let version = version.to_string_lossy().into_owned();
+    let (store, work) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let rc = work.path().join("mirror.tfrc");
+    std::fs::write(
+        &rc,
+        format!("provider_installation {{\n  filesystem_mirror {{\n    path = \"{mirror}\"\n  }}\n}}\n"),
+    )
+    .unwrap();
+    let env =
+        [("GALLEY_TERRAFORM_ALLOW_EXEC", "1".to_owned()), ("TF_CLI_CONFIG_FILE", rc.display().to_string())];
+    let (_server, url, port) = start_galley(store.path(), work.path(), &env);
+    let config = format!(
+        "terraform {{\n  required_providers {{\n    aws = {{ source = \"hashicorp/aws\", version = \"{version}\" }}\n  }}\n}}\n\n{CONFIG}"
+    );
+    rt.block_on(async {
+        let http = reqwest::Client::new();
+        wait_healthy(&http, port).await;
+        let mut times = Vec::new();
+        for _ in 0..3 {
+            let s = call(
+                &http,
+                &url,
+                "create_session",
+                json!({"customer": "Bench", "project": "TF", "locale": "en"}),
+            )
+            .await;
+            let sid = s["session_id"].as_str().unwrap().to_owned();
+            let files = json!([{"name": "main.tf", "content": config}]);
+            let t = Instant::now();
+            let r = call(&http, &url, "run_terraform_plan", json!({"session_id": sid, "files": files})).await;
+            assert_eq!(r["plan"]["init_ran"], true);
+            times.push(t.elapsed());
+        }
+        Some((times[0], median(times[1..].to_vec())))
+    })
+}
+
 fn main() {
     if !Command::new("terraform").arg("version").output().is_ok_and(|o| o.status.success()) {
         println!("terraform is not on PATH: nothing to measure");
         return;
     }
     let (store, work) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let port = free_port();
-    let server = Server(
-        Command::new(BIN)
-            .args(["serve", "--http", &format!("127.0.0.1:{port}"), "--store"])
-            .arg(format!("file://{}", store.path().display()))
-            .args(["--token", TOKEN])
-            .env("GALLEY_TERRAFORM_WORK_DIR", work.path())
-            .env("GALLEY_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let url = format!("http://127.0.0.1:{port}/mcp?token={TOKEN}");
+    let (server, url, port) = start_galley(store.path(), work.path(), &[]);
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let (unchanged, pending, first) = rt.block_on(async {
         let http = reqwest::Client::new();
-        for _ in 0..300 {
-            if http.get(format!("http://127.0.0.1:{port}/healthz")).send().await.is_ok() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        wait_healthy(&http, port).await;
         let new_workspace = || async {
             let s = call(
                 &http,
@@ -189,4 +244,14 @@ fn main() {
         "  first plan of a new workspace (init + plan + show, plugin cache warm): galley {:.0} ms",
         ms(first)
     );
+    match with_provider(&rt) {
+        Some((cold, warm)) => println!(
+            "  first plan of a new workspace requiring hashicorp/aws from a filesystem mirror: plugin cache cold {:.0} ms, warm {:.0} ms",
+            ms(cold),
+            ms(warm)
+        ),
+        None => println!(
+            "  (no hashicorp/aws in a filesystem mirror: set GALLEY_BENCH_PROVIDER_MIRROR to measure with a provider)"
+        ),
+    }
 }
