@@ -1,7 +1,7 @@
 //! OCI through the real `galley` process against galley-emulator, served in-process by this test on a loopback
 //! port (it verifies every request's signature): the `oci://` store (a whole hearing, two replicas saving
 //! concurrently, start-up errors), `oci_sdk_call` (reads, pages, shaping, the mutation policy, raw mode, errors),
-//! `galley doctor`, and Resource Principal auth. The spawned galley signs with a test API key from a temp
+//! `galley doctor`, Resource Principal auth, and Terraform state and plans in the bucket. The spawned galley signs with a test API key from a temp
 //! `~/.oci/config` (or the RP 2.2 variables) and reaches the emulator through `GALLEY_OCI_ENDPOINT_OBJECTSTORAGE`.
 
 use std::path::{Path, PathBuf};
@@ -524,5 +524,53 @@ fn oci_sdk_call_without_credentials_says_what_to_configure() {
         ] {
             assert!(e.contains(part), "{part}: {e}");
         }
+    });
+}
+
+#[test]
+fn terraform_state_and_plans_live_in_the_bucket_and_a_new_process_continues_from_them() {
+    if !super::terraform::terraform_available("terraform_state_and_plans_live_in_the_bucket") {
+        return;
+    }
+    let emu = Emulator::start();
+    let tf = "resource \"terraform_data\" \"a\" {\n  input = \"on oci\"\n}\n\noutput \"o\" {\n  value = terraform_data.a.output\n}\n";
+    let first_work = tempfile::tempdir().unwrap();
+    let mut env = emu.api_key_env();
+    env.push(("GALLEY_TERRAFORM_WORK_DIR", first_work.path().display().to_string()));
+    let server = serve(&store("galley/tf"), &env, &[]);
+    let sid = rt().block_on(async {
+        let mcp = Mcp::new(server.mcp_url());
+        let created =
+            mcp.ok("create_session", json!({"customer": "Acme", "project": "TF", "locale": "en"})).await;
+        let sid = created["session_id"].as_str().unwrap().to_owned();
+        let files = json!([{"name": "main.tf", "content": tf}]);
+        let plan = mcp.ok("run_terraform_plan", json!({"session_id": sid, "files": files})).await;
+        let applied = mcp
+            .ok("run_terraform_apply", json!({"session_id": sid, "plan_id": plan["plan"]["plan_id"]}))
+            .await;
+        assert_eq!(applied["apply"]["outputs"]["o"]["value"], "on oci", "{applied}");
+        sid
+    });
+    drop(server);
+    let prefix = format!("galley/tf/tfstate/{sid}/");
+    let objects = emu.objects(&prefix);
+    for want in ["terraform.tfstate", "plans/"] {
+        assert!(objects.iter().any(|o| o.starts_with(&format!("{prefix}{want}"))), "{want} in {objects:?}");
+    }
+    assert!(!objects.iter().any(|o| o.ends_with("lock.json")), "the lock is released: {objects:?}");
+    let state: Value =
+        serde_json::from_slice(&emu.object(&format!("{prefix}terraform.tfstate")).unwrap()).unwrap();
+    assert_eq!(state["outputs"]["o"]["value"], "on oci");
+
+    // Another process with an empty working directory (a new container) continues from the bucket.
+    let second_work = tempfile::tempdir().unwrap();
+    let mut env = emu.api_key_env();
+    env.push(("GALLEY_TERRAFORM_WORK_DIR", second_work.path().display().to_string()));
+    let server = serve(&store("galley/tf"), &env, &[]);
+    rt().block_on(async {
+        let mcp = Mcp::new(server.mcp_url());
+        let plan = mcp.ok("run_terraform_plan", json!({"session_id": sid})).await;
+        assert_eq!(plan["plan"]["changes"], false, "{plan}");
+        assert_eq!(plan["plan"]["init_ran"], true, "a new working directory is initialised: {plan}");
     });
 }

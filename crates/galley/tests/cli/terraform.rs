@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::{Mcp, Server, TOKEN, free_port, galley, rt, store_url};
 
 /// Whether terraform runs here; without it the tests print why they skip (or fail under GALLEY_REQUIRE_TOOLS=1).
-fn terraform_available(test: &str) -> bool {
+pub(super) fn terraform_available(test: &str) -> bool {
     let ok = Command::new("terraform").arg("version").output().is_ok_and(|o| o.status.success());
     if !ok {
         assert!(
