@@ -1,8 +1,9 @@
 //! OCI through the real `galley` process against galley-emulator, served in-process by this test on a loopback
 //! port (it verifies every request's signature): the `oci://` store (a whole hearing, two replicas saving
 //! concurrently, start-up errors), `oci_sdk_call` (reads, pages, shaping, the mutation policy, raw mode, errors),
-//! `galley doctor`, Resource Principal auth, and Terraform state and plans in the bucket. The spawned galley signs with a test API key from a temp
-//! `~/.oci/config` (or the RP 2.2 variables) and reaches the emulator through `GALLEY_OCI_ENDPOINT_OBJECTSTORAGE`.
+//! `galley doctor`, Resource Principal auth, and Terraform state and plans in the bucket. The spawned galley
+//! signs with a test API key from a temp `~/.oci/config` (or the RP 2.2 variables) and reaches the emulator
+//! through `GALLEY_OCI_ENDPOINT_OBJECTSTORAGE`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
