@@ -433,11 +433,7 @@ impl Scanner<'_> {
         collect_strings(&v, &mut strings);
         for s in strings {
             for f in FILE_FUNCTIONS {
-                if s.contains(&format!("{f}("))
-                    && !FILE_FUNCTIONS
-                        .iter()
-                        .any(|g| g != &f && g.ends_with(f) && s.contains(&format!("{g}(")))
-                {
+                if calls(s, f) {
                     let line = self.json_line(content, &format!("{f}("));
                     self.push(
                         line,
@@ -449,6 +445,15 @@ impl Scanner<'_> {
             }
         }
     }
+}
+
+/// Whether a JSON-syntax string calls function `f`: `f(` not preceded by a letter, digit, `_` or `.`
+/// (so `templatefile(` is not a call of `file`, nor `profile(` one of anything).
+fn calls(s: &str, f: &str) -> bool {
+    let needle = format!("{f}(");
+    s.match_indices(&needle).any(|(i, _)| {
+        !s[..i].chars().next_back().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+    })
 }
 
 fn contains_key(v: &Value, key: &str) -> bool {
@@ -568,6 +573,18 @@ output "o" { value = terraform_data.a.output }
 }"#;
         let got: Vec<String> = one("main.tf.json", json).into_iter().map(|(_, r)| r).collect();
         assert_eq!(got, ["provisioner", "external_data", "file_function"]);
+    }
+
+    #[test]
+    fn json_function_calls_are_told_apart() {
+        assert!(calls("${file(\"/etc/passwd\")}", "file"));
+        assert!(calls("${upper(templatefile(\"x\", {}))}", "templatefile"));
+        assert!(!calls("${templatefile(\"x\", {})}", "file"));
+        assert!(!calls("see profile(default)", "file"));
+        let json =
+            r#"{"output": {"o": {"value": "profile(a)", "description": "${templatefile(\"t\", {})}"}}}"#;
+        let got: Vec<String> = one("o.tf.json", json).into_iter().map(|(_, r)| r).collect();
+        assert_eq!(got, ["file_function"]);
     }
 
     #[test]
