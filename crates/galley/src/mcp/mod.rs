@@ -4,6 +4,7 @@
 //! tool results with `isError: true` and a next step; JSON-RPC errors are kept for protocol misuse.
 
 pub mod conformance;
+pub mod design;
 pub mod hearing;
 #[cfg(test)]
 mod inventory;
@@ -75,6 +76,7 @@ pub struct ToolSelection {
 /// Builds the tool router for a selection. Called once per process.
 pub fn tool_router(selection: ToolSelection) -> ToolRouter<GalleyServer> {
     let mut router = GalleyServer::hearing_tools();
+    router.merge(GalleyServer::design_tools());
     router.merge(GalleyServer::oci_tools());
     if selection.conformance_fixtures {
         router.merge(GalleyServer::conformance_tools());

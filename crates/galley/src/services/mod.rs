@@ -1,11 +1,14 @@
 //! Orchestration between the domain and the store. Tool functions call these; they know nothing of MCP.
 
+pub mod design;
+pub mod doc;
 pub mod hearing;
 pub mod oci_cli;
 pub mod oci_sdk;
 
 use std::fmt;
 
+use galley_domain::architecture::DesignError;
 use galley_domain::hearing::HearingError;
 
 /// Why a service call failed. Every message says what was wrong and what to do next, and never contains
@@ -15,6 +18,9 @@ pub enum ServiceError {
     /// The domain refused the change; nothing was stored.
     #[error(transparent)]
     Hearing(#[from] HearingError),
+    /// The design edit was refused; nothing was stored.
+    #[error(transparent)]
+    Design(#[from] DesignError),
     /// No session with this id.
     #[error(
         "no session with id {0}; call list_sessions to see existing sessions, or create_session to start one"

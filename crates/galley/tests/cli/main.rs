@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 mod deploy;
+mod design;
 mod oci;
 mod oci_cli;
 

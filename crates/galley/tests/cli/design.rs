@@ -1,0 +1,101 @@
+//! The design tools over the real galley process: edits, concurrency, bad input.
+
+use serde_json::{Value, json};
+
+use super::{Mcp, Server, rt};
+
+async fn session(mcp: &Mcp, locale: &str) -> String {
+    let s =
+        mcp.ok("create_session", json!({"customer": "Acme", "project": "EC site", "locale": locale})).await;
+    s["session_id"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn design_edits_concurrency_and_bad_input() {
+    let server = Server::start("memory://", &[]);
+    let mcp = Mcp::new(server.mcp_url());
+    rt().block_on(async {
+        let sid = session(&mcp, "en").await;
+        let services =
+            mcp.ok("list_available_services", json!({"keyword": "kubernetes", "locale": "en"})).await;
+        assert!(services["services"].as_array().unwrap().iter().any(|s| s["id"] == "oke"), "{services}");
+        let detail = mcp.ok("list_available_services", json!({"service": "autonomous_database"})).await;
+        assert!(
+            detail["detail"]["attribute_details"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|a| a["name"] == "network_access")
+        );
+        let e = mcp.err("list_available_services", json!({"service": "okee"})).await;
+        assert!(e.contains("oke"), "{e}");
+
+        let empty = mcp.ok("get_architecture", json!({"session_id": sid})).await;
+        assert_eq!(empty["architecture"]["revision"], 0);
+        mcp.ok("add_component", json!({"session_id": sid, "service": "vcn", "id": "vcn"})).await;
+        mcp.ok(
+            "add_component",
+            json!({"session_id": sid, "service": "subnet", "id": "app", "placement": "vcn"}),
+        )
+        .await;
+
+        // 16 concurrent adds to one design: none is lost.
+        let mut tasks = Vec::new();
+        for i in 0..16 {
+            let mcp = mcp.clone();
+            let sid = sid.clone();
+            tasks.push(tokio::spawn(async move {
+                mcp.ok(
+                    "add_component",
+                    json!({"session_id": sid, "service": "object_storage", "id": format!("bucket-{i}")}),
+                )
+                .await
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let arch = mcp.ok("get_architecture", json!({"session_id": sid})).await;
+        assert_eq!(arch["counts"]["components"], 18, "{arch}");
+        assert_eq!(arch["architecture"]["revision"], 18);
+
+        // Bad input: clear errors, nothing changes.
+        let e = mcp
+            .err(
+                "configure_component",
+                json!({"session_id": sid, "component_id": "bucket-0", "config": {"colour": "red"}}),
+            )
+            .await;
+        assert!(e.contains("valid attributes"), "{e}");
+        let e = mcp.err("add_component", json!({"session_id": sid, "service": "oke"})).await;
+        assert!(e.contains("existing subnets: app"), "{e}");
+        let e = mcp.err("remove_component", json!({"session_id": sid, "component_id": "vcn"})).await;
+        assert!(e.contains("app is placed in it") && e.contains("cascade=true"), "{e}");
+        let e = mcp.err("get_architecture", json!({"session_id": "not-a-session"})).await;
+        assert!(e.contains("list_sessions"), "{e}");
+        let e = mcp
+            .err("connect_components", json!({"session_id": sid, "from": "bucket-0", "to": "nowhere"}))
+            .await;
+        assert!(e.contains("no component \"nowhere\""), "{e}");
+        let after = mcp.ok("get_architecture", json!({"session_id": sid})).await;
+        assert_eq!(after["architecture"]["revision"], 18, "failed edits change nothing");
+
+        let removed = mcp
+            .ok("remove_component", json!({"session_id": sid, "component_id": "vcn", "cascade": true}))
+            .await;
+        assert_eq!(removed["removed"]["components"], json!(["vcn", "app"]));
+        let saved = mcp
+            .ok(
+                "save_architecture",
+                json!({"session_id": sid, "architecture": {"region": "ap-osaka-1", "components": [
+                    {"id": "net", "service": "vcn"},
+                    {"id": "db", "service": "subnet", "placement": "net"},
+                    {"id": "adb", "service": "autonomous_database", "placement": "db"}
+                ]}}),
+            )
+            .await;
+        assert_eq!(saved["counts"]["components"], 3);
+        assert_eq!(saved["region"], "ap-osaka-1");
+        let _: &Value = &saved;
+    });
+}
