@@ -485,6 +485,26 @@ fn every_default_is_valid_and_the_default_config_checks_clean() {
 }
 
 #[test]
+fn component_references_are_typical_connections() {
+    // A component attribute naming another service (waf.target -> load_balancer) is a connection the design
+    // will draw, so one of the two services lists the other in connects_to. Subnets are placement, not traffic.
+    let c = builtin();
+    for s in &c.services {
+        for a in s.attributes.iter().filter(|a| a.kind == AttributeType::Component) {
+            for t in a.allowed.iter().filter(|t| *t != "subnet") {
+                let target = c.service(t).unwrap();
+                assert!(
+                    s.connects_to.contains(t) || target.connects_to.contains(&s.id),
+                    "{}.{} names {t}, but neither lists the other in connects_to",
+                    s.id,
+                    a.name
+                );
+            }
+        }
+    }
+}
+
+#[test]
 fn the_loader_rejects_inconsistent_attributes_and_connections() {
     let yaml = r#"
 schema_version: 1
