@@ -121,6 +121,15 @@ impl<'a> Builder<'a> {
         self.components.iter().any(|c| c.id.as_deref() == Some(id))
     }
 
+    /// The display name of an added component (its id when unknown).
+    pub(crate) fn name_of(&self, id: &str) -> String {
+        self.components
+            .iter()
+            .find(|c| c.id.as_deref() == Some(id))
+            .and_then(|c| c.name.clone())
+            .map_or_else(|| id.to_owned(), |n| format!("{n} ({id})"))
+    }
+
     /// Adds a connection.
     pub(crate) fn connect(&mut self, from: &str, to: &str, protocol: &str, port: u16, purpose: String) {
         self.connections.push(ConnectionInput {

@@ -181,7 +181,7 @@ impl<'a> Facts<'a> {
                     self.display("traffic.total_users")
                 ),
                 format!(
-                    "Peak concurrency is not answered: assumed 10% of the {} total users ({p}).",
+                    "Peak concurrency is not answered: assumed 10% of traffic.total_users = {} ({p}).",
                     self.display("traffic.total_users")
                 ),
             ));

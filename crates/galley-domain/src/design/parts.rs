@@ -970,10 +970,11 @@ pub(crate) fn devops(b: &mut Builder<'_>, target: &'static str, deployed: &str, 
                 "CI/CD tooling is not answered: OCI DevOps build and deployment is assumed.",
             ));
         }
+        let to = b.name_of(deployed);
         b.add(Part::new("devops", "devops").cfg(json!({"deploy_target": target})).why(
             f.t(
-                format!("OCI DevOpsでビルドし、{deployed}へデプロイします。"),
-                format!("OCI DevOps builds and deploys to {deployed}."),
+                format!("OCI DevOpsでビルドし、{to} へデプロイします。"),
+                format!("OCI DevOps builds and deploys to {to}."),
             ),
             &["operations.cicd", "workload.containerization"],
         ));

@@ -652,6 +652,13 @@ fn patterns_are_listed_in_both_languages() {
         assert!(!p.title.ja.is_empty() && !p.fits.en.is_empty());
         assert_eq!(p.view(Locale::En).title, p.title.en);
     }
+    let schema = serde_json::to_value(schemars::schema_for!(Proposal)).unwrap();
+    for field in ["pattern", "reasons", "assumptions", "alternatives", "architecture"] {
+        assert!(schema["properties"].get(field).is_some(), "{field} missing from {schema}");
+    }
+    let list = serde_json::to_value(patterns()).unwrap();
+    assert_eq!(list[1]["id"], json!("api_oke_adb"));
+    assert!(list[1]["title"]["ja"].is_string());
 }
 
 #[test]
