@@ -20,8 +20,7 @@ mod patterns;
 mod tests;
 
 use schemars::JsonSchema;
-use serde::ser::SerializeStruct;
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 
 use crate::architecture::{Architecture, ArchitectureInput};
 use crate::catalog::ServiceCatalog;
@@ -166,7 +165,6 @@ pub struct Proposal {
     /// Other pattern ids that also fit, with why.
     pub alternatives: Vec<String>,
     /// The design, ready for `save_architecture` / `Architecture::replace`.
-    #[serde(serialize_with = "serialize_input")]
     pub architecture: ArchitectureInput,
 }
 
@@ -449,64 +447,4 @@ fn region(f: &Facts<'_>, b: &mut Builder<'_>) -> Option<String> {
         ));
         None
     }
-}
-
-/// `ArchitectureInput` has no `Serialize` (it is an input type); this writes the shape it deserializes from.
-fn serialize_input<S: Serializer>(input: &ArchitectureInput, s: S) -> Result<S::Ok, S::Error> {
-    #[derive(Serialize)]
-    struct Component<'a> {
-        #[serde(skip_serializing_if = "Option::is_none")]
-        id: Option<&'a str>,
-        service: &'a str,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        name: Option<&'a str>,
-        config: &'a std::collections::BTreeMap<String, serde_json::Value>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        placement: Option<&'a str>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        rationale: Option<&'a crate::architecture::Rationale>,
-    }
-    #[derive(Serialize)]
-    struct Connection<'a> {
-        from: &'a str,
-        to: &'a str,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        protocol: Option<&'a str>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        port: Option<u16>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        purpose: Option<&'a str>,
-    }
-    let components: Vec<Component<'_>> = input
-        .components
-        .iter()
-        .map(|c| Component {
-            id: c.id.as_deref(),
-            service: &c.service,
-            name: c.name.as_deref(),
-            config: &c.config,
-            placement: c.placement.as_deref(),
-            rationale: c.rationale.as_ref(),
-        })
-        .collect();
-    let connections: Vec<Connection<'_>> = input
-        .connections
-        .iter()
-        .map(|c| Connection {
-            from: &c.from,
-            to: &c.to,
-            protocol: c.protocol.as_deref(),
-            port: c.port,
-            purpose: c.purpose.as_deref(),
-        })
-        .collect();
-    let mut st = s.serialize_struct("ArchitectureInput", 3)?;
-    if input.region.is_some() {
-        st.serialize_field("region", &input.region)?;
-    } else {
-        st.skip_field("region")?;
-    }
-    st.serialize_field("components", &components)?;
-    st.serialize_field("connections", &connections)?;
-    st.end()
 }

@@ -182,6 +182,24 @@ pub struct SaveArchitectureInput {
     pub architecture: ArchitectureInput,
 }
 
+/// Arguments of `propose_architecture`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProposeInput {
+    /// The session id (the hearing should be complete or nearly so).
+    pub session_id: String,
+    /// Force a pattern instead of letting the answers choose: web_three_tier, api_oke_adb, event_driven, batch,
+    /// data_analytics, container_light.
+    #[serde(default)]
+    pub pattern: Option<String>,
+    /// Replace the session's existing design. Default false: refuse when the session already has one.
+    #[serde(default)]
+    pub replace: bool,
+    /// "ja" or "en" for the reasons and assumptions. Defaults to the session's language.
+    #[serde(default)]
+    pub locale: Option<String>,
+}
+
 /// Arguments of `set_design_region`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -338,6 +356,46 @@ pub struct SaveOutput {
     /// The region.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+    /// Counts.
+    pub counts: DesignCounts,
+    /// What to do next.
+    pub next_step: String,
+}
+
+/// A proposed component and why it is there.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ProposedComponent {
+    /// Component id.
+    pub id: String,
+    /// Service id.
+    pub service: String,
+    /// Display name.
+    pub name: String,
+    /// Why it is there.
+    pub reason: String,
+    /// The hearing questions whose answers justify it.
+    pub answers: Vec<String>,
+}
+
+/// Result of `propose_architecture`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ProposeOutput {
+    /// The pattern chosen.
+    pub pattern: String,
+    /// Its title.
+    pub title: String,
+    /// The flow and size of the design.
+    pub summary: String,
+    /// Why this pattern and the main decisions, with the answers behind them.
+    pub reasons: Vec<String>,
+    /// What was assumed (confirm with the customer).
+    pub assumptions: Vec<String>,
+    /// Other patterns that also fit.
+    pub alternatives: Vec<String>,
+    /// The components and their justification.
+    pub components: Vec<ProposedComponent>,
+    /// The saved design's revision.
+    pub revision: u64,
     /// Counts.
     pub counts: DesignCounts,
     /// What to do next.
@@ -668,6 +726,60 @@ impl GalleyServer {
             region: arch.region.clone(),
             counts: counts(&arch),
             next_step: AFTER_EDIT.to_owned(),
+        }))
+    }
+
+    /// Propose an architecture from the session's hearing and save it as the session's design: Galley picks a
+    /// pattern from the answers (web_three_tier, api_oke_adb, event_driven, batch, data_analytics,
+    /// container_light; or the one given), sizes it from the numbers, builds the network the OCI way (subnet
+    /// roles, gateways, security lists) and records for every component the answers that justify it. Returns the
+    /// pattern, reasons, assumptions to confirm, alternatives and the components with their rationale. Refuses to
+    /// overwrite an existing design unless replace=true. Next: show the proposal, then validate_architecture and
+    /// export_mermaid.
+    #[tool(annotations(
+        title = "Propose architecture",
+        read_only_hint = false,
+        destructive_hint = true,
+        idempotent_hint = true,
+        open_world_hint = false
+    ))]
+    async fn propose_architecture(
+        &self,
+        Parameters(input): Parameters<ProposeInput>,
+    ) -> Result<Json<ProposeOutput>, String> {
+        let id = parse_session_id(&input.session_id).map_err(fail)?;
+        let locale = match input.locale.as_deref() {
+            Some(l) => Some(l.parse::<Locale>().map_err(fail)?),
+            None => None,
+        };
+        let (arch, p) = self
+            .app()
+            .design
+            .propose(&self.app().hearing, id, input.pattern.as_deref(), input.replace, locale)
+            .await
+            .map_err(fail)?;
+        let components = arch
+            .components
+            .iter()
+            .map(|c| ProposedComponent {
+                id: c.id.to_string(),
+                service: c.service.clone(),
+                name: c.name.clone(),
+                reason: c.rationale.as_ref().map(|r| r.reason.clone()).unwrap_or_default(),
+                answers: c.rationale.as_ref().map(|r| r.answers.clone()).unwrap_or_default(),
+            })
+            .collect();
+        Ok(Json(ProposeOutput {
+            pattern: p.pattern,
+            title: p.title,
+            summary: p.summary,
+            reasons: p.reasons,
+            assumptions: p.assumptions,
+            alternatives: p.alternatives,
+            components,
+            revision: arch.revision,
+            counts: counts(&arch),
+            next_step: "Present the proposal and its assumptions to the user, then call validate_architecture and export_mermaid.".to_owned(),
         }))
     }
 

@@ -8,8 +8,10 @@ use std::sync::Arc;
 
 use galley_domain::architecture::{Architecture, DesignError};
 use galley_domain::catalog::ServiceCatalog;
+use galley_domain::design::{Proposal, propose};
 use galley_domain::hearing::Session;
 use galley_domain::ids::SessionId;
+use galley_domain::locale::Locale;
 use galley_store::{Key, Store, StoreExt};
 use jiff::Timestamp;
 
@@ -83,5 +85,34 @@ impl DesignService {
             },
         )
         .await
+    }
+
+    /// Proposes a design from the session's hearing and saves it. Refuses to replace a non-empty design unless
+    /// `replace` is given.
+    pub async fn propose(
+        &self,
+        hearing: &HearingService,
+        id: SessionId,
+        pattern: Option<&str>,
+        replace: bool,
+        locale: Option<Locale>,
+    ) -> Result<(Architecture, Proposal), ServiceError> {
+        let session = hearing.get(id).await?;
+        let proposal =
+            propose(&session, hearing.catalog(), &self.services, locale.unwrap_or(session.locale), pattern)
+                .map_err(|e| ServiceError::InvalidInput(e.to_string()))?;
+        let (arch, ()) = self
+            .edit(hearing, id, |a, catalog, now| {
+                if !replace && !a.components.is_empty() {
+                    return Err(DesignError::Invalid(vec![format!(
+                        "session {id} already has a design (revision {}, {} components); call propose_architecture with replace=true to replace it with the proposal, or get_architecture to see it",
+                        a.revision,
+                        a.components.len()
+                    )]));
+                }
+                a.replace(catalog, proposal.architecture.clone(), Some(proposal.pattern.clone()), now)
+            })
+            .await?;
+        Ok((arch, proposal))
     }
 }

@@ -99,3 +99,68 @@ fn design_edits_concurrency_and_bad_input() {
         let _: &Value = &saved;
     });
 }
+
+/// An EC site on Kubernetes with an Oracle database, as a hearing would record it.
+pub(crate) const EC_SITE: &[(&str, &str)] = &[
+    ("project.industry", r#""retail""#),
+    ("project.goal", r#""Renew the EC site""#),
+    ("project.phase", r#""production""#),
+    ("workload.type", r#"["web_app", "api_backend"]"#),
+    ("workload.containerization", r#""kubernetes""#),
+    ("traffic.total_users", "200000"),
+    ("traffic.peak_concurrent_users", "5000"),
+    ("availability.sla_target", r#""sla_99_95""#),
+    ("data.database_kind", r#"["oracle_db"]"#),
+    ("data.size_gb", "800"),
+    ("security.compliance", r#"["pci_dss"]"#),
+    ("security.data_residency", "true"),
+    ("security.waf_required", "true"),
+    ("network.onprem_connectivity", r#""none""#),
+    ("budget.monthly_budget", r#""jpy_1m_3m""#),
+    ("budget.timeline", r#""April""#),
+    ("region.primary", r#""ap-tokyo-1""#),
+];
+
+pub(crate) async fn ec_site_session(mcp: &Mcp) -> String {
+    let sid = session(mcp, "en").await;
+    let answers: Vec<Value> = EC_SITE
+        .iter()
+        .map(|(q, v)| json!({"question_id": q, "value": serde_json::from_str::<Value>(v).unwrap()}))
+        .collect();
+    mcp.ok("save_answers_batch", json!({"session_id": sid, "answers": answers})).await;
+    sid
+}
+
+#[test]
+fn propose_saves_a_justified_design_and_never_overwrites_silently() {
+    let server = Server::start("memory://", &[]);
+    let mcp = Mcp::new(server.mcp_url());
+    rt().block_on(async {
+        let sid = ec_site_session(&mcp).await;
+        let e =
+            mcp.err("propose_architecture", json!({"session_id": sid, "pattern": "serverless_magic"})).await;
+        assert!(e.contains("valid patterns") && e.contains("api_oke_adb"), "{e}");
+        let p = mcp.ok("propose_architecture", json!({"session_id": sid})).await;
+        assert_eq!(p["pattern"], "api_oke_adb", "{p}");
+        for c in p["components"].as_array().unwrap() {
+            assert!(
+                !c["answers"].as_array().unwrap().is_empty()
+                    || c["reason"].as_str().unwrap().contains("assumed"),
+                "{c}"
+            );
+        }
+        let arch = mcp.ok("get_architecture", json!({"session_id": sid})).await;
+        assert_eq!(arch["architecture"]["pattern"], "api_oke_adb");
+        assert_eq!(arch["architecture"]["region"], "ap-tokyo-1");
+        let e = mcp.err("propose_architecture", json!({"session_id": sid, "pattern": "batch"})).await;
+        assert!(e.contains("replace=true"), "{e}");
+        let p = mcp
+            .ok(
+                "propose_architecture",
+                json!({"session_id": sid, "pattern": "batch", "replace": true, "locale": "ja"}),
+            )
+            .await;
+        assert_eq!(p["pattern"], "batch");
+        assert_eq!(p["revision"], arch["architecture"]["revision"].as_u64().unwrap() + 1);
+    });
+}
