@@ -6,6 +6,7 @@
 //! - [`catalog`]: the OCI service catalog (services, attributes, placement, Terraform types).
 //! - [`architecture`]: the architecture model (components, placement, connections) and its edits.
 //! - [`design`]: proposals: a hearing's answers → a deterministic pattern as a complete design ([`design::propose`]).
+//! - [`export`]: the design as a Mermaid diagram and the whole session as a Markdown summary for customer documents.
 //! - [`hearing`]: the requirements-hearing question catalog, sessions and answers.
 //! - [`ids`]: newtype identifiers ([`ids::SessionId`]).
 //! - [`locale`]: the two languages Galley speaks ([`locale::Locale`]) and bilingual text.
@@ -17,6 +18,7 @@
 pub mod architecture;
 pub mod catalog;
 pub mod design;
+pub mod export;
 pub mod hearing;
 pub mod ids;
 pub mod locale;
