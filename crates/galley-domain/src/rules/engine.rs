@@ -42,10 +42,12 @@ struct Index<'a> {
     region_id: Option<&'a str>,
     region: Option<&'a Region>,
     table: &'a RegionTable,
+    /// Per component: its catalog service (for attribute defaults).
+    services: Vec<Option<&'a crate::catalog::Service>>,
 }
 
 impl<'a> Index<'a> {
-    fn new(arch: &'a Architecture, table: &'a RegionTable) -> Index<'a> {
+    fn new(arch: &'a Architecture, table: &'a RegionTable, catalog: &'a ServiceCatalog) -> Index<'a> {
         let comps = arch.components.as_slice();
         let n = comps.len();
         let mut by_id = HashMap::with_capacity(n);
@@ -135,7 +137,16 @@ impl<'a> Index<'a> {
             region_id,
             region: region_id.and_then(|r| table.region(r)),
             table,
+            services: comps.iter().map(|c| catalog.service(&c.service)).collect(),
         }
+    }
+
+    /// A configuration value, or the catalog's default when the design does not set it.
+    fn value(&self, i: usize, attr: &str) -> Option<&'a Value> {
+        self.comps[i]
+            .config
+            .get(attr)
+            .or_else(|| self.services[i].and_then(|s| s.attribute(attr)).and_then(|a| a.default.as_ref()))
     }
 
     fn candidates(&self, services: Option<&super::format::Services>) -> Vec<usize> {
@@ -155,7 +166,7 @@ impl<'a> Index<'a> {
     fn matches(&self, i: usize, m: &ComponentMatch) -> bool {
         let c = &self.comps[i];
         m.service.as_ref().is_none_or(|s| s.contains(&c.service))
-            && m.config.iter().all(|(k, p)| p.0.eval(c.config.get(k)) == Some(true))
+            && m.config.iter().all(|(k, p)| p.0.eval(self.value(i, k)) == Some(true))
             && m.parent.as_ref().is_none_or(|pm| self.parent[i].is_some_and(|p| self.matches(p, pm)))
     }
 
@@ -189,7 +200,7 @@ impl<'a> Index<'a> {
             for f in term {
                 product *= match f {
                     Factor::Num(n) => *n,
-                    Factor::Attr(a) => match self.comps[i].config.get(a).and_then(number) {
+                    Factor::Attr(a) => match self.value(i, a).and_then(number) {
                         Some(n) => n,
                         None if missing_is_zero => 0.0,
                         None => return None,
@@ -434,7 +445,7 @@ impl Eval<'_, '_> {
         };
         if let Some(cfg) = &check.config {
             for (attr, p) in cfg {
-                let v = c.config.get(attr);
+                let v = ix.value(i, attr);
                 if p.0.eval(v) == Some(false) {
                     let vars = Vars {
                         attribute: Some(attr.clone()),
@@ -811,7 +822,10 @@ impl Eval<'_, '_> {
     }
 }
 
-/// Fills `{placeholders}`; unknown or empty ones become "-".
+/// What an unset placeholder renders as.
+pub(crate) const UNSET: &str = "\u{2014}";
+
+/// Fills `{placeholders}`; unset ones become [`UNSET`] (an em dash).
 fn render(template: &str, vars: &HashMap<&str, String>) -> String {
     let mut out = String::with_capacity(template.len() + 32);
     let mut rest = template;
@@ -820,7 +834,7 @@ fn render(template: &str, vars: &HashMap<&str, String>) -> String {
         let after = &rest[start + 1..];
         match after.find('}') {
             Some(end) if after[..end].chars().all(|c| c.is_ascii_lowercase() || c == '_') && end > 0 => {
-                out.push_str(vars.get(&after[..end]).map_or("-", String::as_str));
+                out.push_str(vars.get(&after[..end]).map_or(UNSET, String::as_str));
                 rest = &after[end + 1..];
             }
             _ => {
@@ -841,7 +855,7 @@ pub fn validate(
     rules: &RuleSet,
     locale: Locale,
 ) -> Validation {
-    let ix = Index::new(arch, rules.regions());
+    let ix = Index::new(arch, rules.regions(), catalog);
     let eval = Eval { ix: &ix, catalog, locale };
     let mut findings = Vec::new();
     let mut checked = 0;
