@@ -1,6 +1,7 @@
 //! A large, realistic design for benchmarks and scale tests (not test-only: the workspace benchmark calls it).
 //!
-//! [`generated_design`] builds VCNs with gateways and public/private subnets (one VCN per 250 components), then
+//! [`generated_design`] builds VCNs with gateways (Internet, NAT, Service, DRG) and public/private subnets (one
+//! VCN per 250 components), then
 //! fills them round-robin with the workloads of a typical enterprise design (compute, load balancers with WAF,
 //! OKE, Autonomous Database, MySQL, Functions, Streaming, caches, ...) using the catalog's service ids and
 //! attributes, and joins workloads with connections on realistic ports. The result is deterministic (no RNG:
@@ -53,6 +54,8 @@ pub fn generated_design(n_components: usize, n_connections: usize) -> Architectu
             Some(&vcn),
             json!({"services": "all_services"}),
         ));
+        // A hub DRG per VCN, so workloads in different VCNs can talk (as in a hub-and-spoke design).
+        comps.push(component(&format!("drg-{v}"), "drg", Some(&vcn), json!({})));
         comps.push(component(
             &format!("lb-subnet-{v}"),
             "subnet",
@@ -72,7 +75,7 @@ pub fn generated_design(n_components: usize, n_connections: usize) -> Architectu
             &format!("db-subnet-{v}"),
             "subnet",
             Some(&vcn),
-            json!({"tier": "private", "role": "db", "cidr": cidr(200), "ingress": ["tcp:1522:vcn", "tcp:3306:vcn", "tcp:6379:vcn"]}),
+            json!({"tier": "private", "role": "db", "cidr": cidr(200), "ingress": ["tcp:1521-1522:10.0.0.0/8", "tcp:3306:10.0.0.0/8", "tcp:6379:10.0.0.0/8"]}),
         ));
     }
     let mut workloads: Vec<usize> = Vec::new();
@@ -182,7 +185,15 @@ pub fn generated_design(n_components: usize, n_connections: usize) -> Architectu
         };
         while connections.len() < n_connections {
             #[allow(clippy::cast_possible_truncation)]
-            let (a, b) = (workloads[(next() % w) as usize], workloads[(next() % w) as usize]);
+            let a_pos = (next() % w) as usize;
+            // Mostly within the same VCN (workloads are dealt to VCNs round-robin), one in ten across VCNs.
+            let b_pos = if next() % 10 == 0 {
+                (next() % w) as usize
+            } else {
+                let per_vcn = (workloads.len() / vcns).max(1) as u64;
+                (((next() % per_vcn) as usize) * vcns + a_pos % vcns).min(workloads.len() - 1)
+            };
+            let (a, b) = (workloads[a_pos], workloads[b_pos]);
             if a == b {
                 continue;
             }

@@ -222,6 +222,12 @@ fn number(v: &Value) -> Option<f64> {
     }
 }
 
+/// Whether `hay` contains `needle`, ignoring ASCII case (no allocation).
+fn contains_ci(hay: &str, needle: &str) -> bool {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+}
+
 fn loose_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(_), _) | (_, Value::Number(_)) => match (number(a), number(b)) {
@@ -593,30 +599,20 @@ impl Eval<'_, '_> {
             }
         }
         if let Some(sec) = &check.secrets {
-            let words: Vec<String> = sec.key_words.iter().map(|w| w.to_lowercase()).collect();
-            let patterns: Vec<String> = sec.value_patterns.iter().map(|w| w.to_lowercase()).collect();
-            let text_hit = |s: &str| {
-                let l = s.to_lowercase();
-                patterns.iter().any(|p| l.contains(p.as_str()))
-            };
-            let mut found: Option<String> = None;
-            if text_hit(&c.name) {
-                found = Some("name".to_owned());
-            }
+            let text_hit = |t: &str| sec.value_patterns.iter().any(|p| contains_ci(t, p));
+            let mut found: Option<String> = text_hit(&c.name).then(|| "name".to_owned());
             for (k, v) in &c.config {
                 if found.is_some() {
                     break;
                 }
-                let key = k.to_lowercase();
                 let has_value = !v.is_null() && v.as_str().is_none_or(|s| !s.trim().is_empty());
-                let texts: Vec<&str> = match v {
-                    Value::String(s) => vec![s.as_str()],
-                    Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
-                    _ => Vec::new(),
+                let key_hit = has_value && sec.key_words.iter().any(|w| contains_ci(k, w));
+                let value_hit = match v {
+                    Value::String(s) => text_hit(s),
+                    Value::Array(items) => items.iter().filter_map(Value::as_str).any(text_hit),
+                    _ => false,
                 };
-                if (has_value && words.iter().any(|w| key.contains(w.as_str())))
-                    || texts.iter().any(|t| text_hit(t))
-                {
+                if key_hit || value_hit {
                     found = Some(k.clone());
                 }
             }

@@ -608,3 +608,34 @@ proptest! {
         }
     }
 }
+
+#[test]
+#[ignore = "profiling aid"]
+fn per_rule_cost() {
+    let set = builtin();
+    let cat = catalog();
+    let d = generated_design(1000, 2000);
+    let mut rows = Vec::new();
+    for r in set.rules() {
+        let (one, _) = RuleSet::load(&[(
+            "x",
+            format!("rules:\n  - {}", serde_json::to_string(&r.def).unwrap()).as_str(),
+        )]);
+        let start = std::time::Instant::now();
+        let mut n = 0;
+        for _ in 0..20 {
+            n = validate(&d, &cat, &one, Locale::Ja).findings.len();
+        }
+        rows.push((start.elapsed() / 20, r.def.id.clone(), n));
+    }
+    rows.sort();
+    for r in rows.iter().rev().take(15) {
+        eprintln!("{:?} {} {}", r.0, r.1, r.2);
+    }
+    let empty = RuleSet::default();
+    let start = std::time::Instant::now();
+    for _ in 0..20 {
+        let _ = validate(&d, &cat, &empty, Locale::Ja);
+    }
+    eprintln!("index only: {:?}", start.elapsed() / 20);
+}
