@@ -916,8 +916,17 @@ fn finding(eval: &Eval<'_, '_>, arch: &Architecture, def: &RuleDef, hit: Hit) ->
     if let Some(r) = &arch.region {
         vars.insert("region", r.clone());
     }
+    // Values come from the design: keep anything secret-looking out of the finding (ARCHITECTURE.md invariant).
+    let secret_attr = v.attribute.as_deref().is_some_and(crate::oci::redact::is_secret_name);
+    let clean = |text: String| {
+        if secret_attr || contains_ci(&text, "-----begin") {
+            crate::oci::redact::REDACTED.to_owned()
+        } else {
+            crate::oci::redact::redact_text(&text)
+        }
+    };
     for (k, val) in [
-        ("value", v.value),
+        ("value", v.value.map(clean)),
         ("limit", v.limit),
         ("attribute", v.attribute),
         ("subnet", v.subnet),
