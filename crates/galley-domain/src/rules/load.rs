@@ -27,7 +27,7 @@ pub const BUILTIN_RULE_FILES: &[(&str, &str)] = &[
 pub const RULES_SCHEMA_VERSION: u32 = 1;
 
 /// A rule file or rule that could not be used. Loading goes on without it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct RuleLoadProblem {
     /// The source (file name / store key) it came from.
     pub source: String,

@@ -7,7 +7,9 @@ use galley_domain::architecture::{
     Rationale, Removed,
 };
 use galley_domain::catalog::{PlacementKind, Service, ServiceCatalog};
+use galley_domain::export::{SummaryInput, mermaid, summary};
 use galley_domain::locale::Locale;
+use galley_domain::rules::{Finding, RuleLoadProblem, Summary};
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::{tool, tool_router};
 use schemars::JsonSchema;
@@ -23,6 +25,10 @@ fn fail(e: impl std::fmt::Display) -> String {
 
 fn parse_locale(raw: Option<&str>, fallback: Locale) -> Result<Locale, String> {
     raw.map_or(Ok(fallback), |l| l.parse::<Locale>().map_err(fail))
+}
+
+fn optional_locale(raw: Option<&str>) -> Result<Option<Locale>, String> {
+    raw.map(|l| l.parse::<Locale>().map_err(fail)).transpose()
 }
 
 // ---------- inputs ----------
@@ -322,6 +328,10 @@ pub struct ComponentOutput {
     pub component: Component,
     /// The design's revision after the edit.
     pub revision: u64,
+    /// What validation now says about this component (validate_architecture shows the whole design).
+    pub findings: Vec<Finding>,
+    /// Counts for the whole design after the edit.
+    pub validation: Summary,
     /// What to do next.
     pub next_step: String,
 }
@@ -402,6 +412,43 @@ pub struct ProposeOutput {
     pub next_step: String,
 }
 
+/// Result of `validate_architecture`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ValidateOutput {
+    /// The revision that was validated.
+    pub revision: u64,
+    /// The design's region.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// Findings: errors first, each with the rule, the components, the message, the fix and a docs link.
+    pub findings: Vec<Finding>,
+    /// Counts; `valid` is true when there is no error.
+    pub summary: Summary,
+    /// Uploaded rule files or rules that could not be loaded and were skipped (for Galley's developers).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rule_problems: Vec<RuleLoadProblem>,
+    /// What to do next.
+    pub next_step: String,
+}
+
+/// Result of `export_mermaid`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct MermaidOutput {
+    /// The diagram (Mermaid flowchart): show it in a ```mermaid code block.
+    pub mermaid: String,
+    /// The design revision it shows.
+    pub revision: u64,
+}
+
+/// Result of `export_summary`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct SummaryOutput {
+    /// The Markdown document.
+    pub markdown: String,
+    /// The design revision it describes.
+    pub revision: u64,
+}
+
 const AFTER_EDIT: &str = "Call validate_architecture to check the design against OCI's rules, or export_mermaid to show the diagram.";
 
 fn entry(s: &Service, locale: Locale) -> ServiceEntry {
@@ -458,6 +505,36 @@ fn rationale(reason: Option<String>, answers: Vec<String>) -> Option<Rationale> 
     match (reason, answers.is_empty()) {
         (None, true) => None,
         (reason, _) => Some(Rationale { reason: reason.unwrap_or_default(), answers }),
+    }
+}
+
+impl GalleyServer {
+    /// The result of a component edit, with what validation now says about that component.
+    async fn component_output(
+        &self,
+        arch: &Architecture,
+        component: Component,
+    ) -> Result<Json<ComponentOutput>, String> {
+        let design = &self.app().design;
+        let rules = design.rules().await.map_err(fail)?;
+        let session = self.app().hearing.get(arch.session_id).await.map_err(fail)?;
+        let v = galley_domain::rules::validate(arch, design.services(), &rules.set, session.locale);
+        let findings = v.findings.into_iter().filter(|f| f.components.contains(&component.id)).collect();
+        let next_step = if v.summary.valid {
+            AFTER_EDIT.to_owned()
+        } else {
+            format!(
+                "The design has {} error(s): call validate_architecture for the findings and their fixes.",
+                v.summary.errors
+            )
+        };
+        Ok(Json(ComponentOutput {
+            component,
+            revision: arch.revision,
+            findings,
+            validation: v.summary,
+            next_step,
+        }))
     }
 }
 
@@ -566,7 +643,7 @@ impl GalleyServer {
             })
             .await
             .map_err(fail)?;
-        Ok(Json(ComponentOutput { component, revision: arch.revision, next_step: AFTER_EDIT.to_owned() }))
+        self.component_output(&arch, component).await
     }
 
     /// Remove a component from the session's design. When others depend on it (components placed in it or
@@ -630,7 +707,7 @@ impl GalleyServer {
             })
             .await
             .map_err(fail)?;
-        Ok(Json(ComponentOutput { component, revision: arch.revision, next_step: AFTER_EDIT.to_owned() }))
+        self.component_output(&arch, component).await
     }
 
     /// Connect two components of the session's design: `from` opens connections to `to` (e.g. oke → adb on tcp
@@ -748,10 +825,7 @@ impl GalleyServer {
         Parameters(input): Parameters<ProposeInput>,
     ) -> Result<Json<ProposeOutput>, String> {
         let id = parse_session_id(&input.session_id).map_err(fail)?;
-        let locale = match input.locale.as_deref() {
-            Some(l) => Some(l.parse::<Locale>().map_err(fail)?),
-            None => None,
-        };
+        let locale = optional_locale(input.locale.as_deref())?;
         let (arch, p) = self
             .app()
             .design
@@ -781,6 +855,100 @@ impl GalleyServer {
             counts: counts(&arch),
             next_step: "Present the proposal and its assumptions to the user, then call validate_architecture and export_mermaid.".to_owned(),
         }))
+    }
+
+    /// Validate the session's architecture against Galley's OCI rules (100 built in, plus rules Galley's
+    /// developers uploaded): connectivity (e.g. OKE → Autonomous Database needs a private endpoint and port 1522),
+    /// network (subnet tiers, NAT and service gateways, OKE's subnet roles and security lists), security (no
+    /// SSH from 0.0.0.0/0, WAF in front of public load balancers, secrets in Vault), limits (shapes, Always Free,
+    /// tenancy limits), region availability, availability and cost. Returns findings (rule id, severity,
+    /// components, message in the session's language, fix, docs link) and a summary. Read-only. Next: fix the
+    /// errors with configure_component / add_component and validate again.
+    #[tool(annotations(
+        title = "Validate architecture",
+        read_only_hint = true,
+        destructive_hint = false,
+        idempotent_hint = true,
+        open_world_hint = false
+    ))]
+    async fn validate_architecture(
+        &self,
+        Parameters(input): Parameters<DesignInput>,
+    ) -> Result<Json<ValidateOutput>, String> {
+        let id = parse_session_id(&input.session_id).map_err(fail)?;
+        let locale = optional_locale(input.locale.as_deref())?;
+        let (_, v) = self.app().design.validate(&self.app().hearing, id, locale).await.map_err(fail)?;
+        let next_step = if v.architecture.components.is_empty() {
+            "The design is empty: call propose_architecture, save_architecture or add_component first."
+                .to_owned()
+        } else if v.validation.summary.valid {
+            "The design passes every rule. Review the warnings with the user, then export_mermaid / export_summary.".to_owned()
+        } else {
+            format!(
+                "Fix the {} error(s): each finding's fix says what to change (configure_component, add_component, connect_components); then validate again.",
+                v.validation.summary.errors
+            )
+        };
+        Ok(Json(ValidateOutput {
+            revision: v.architecture.revision,
+            region: v.architecture.region,
+            findings: v.validation.findings,
+            summary: v.validation.summary,
+            rule_problems: v.rule_problems,
+            next_step,
+        }))
+    }
+
+    /// Export the session's architecture as a Mermaid flowchart: region → VCN → subnets as nested subgraphs,
+    /// components labelled with their service and key configuration, connections labelled with protocol, port
+    /// and purpose. Deterministic. Show it to the user in a ```mermaid code block after every significant edit.
+    /// Read-only.
+    #[tool(annotations(
+        title = "Export Mermaid diagram",
+        read_only_hint = true,
+        destructive_hint = false,
+        idempotent_hint = true,
+        open_world_hint = false
+    ))]
+    async fn export_mermaid(
+        &self,
+        Parameters(input): Parameters<DesignInput>,
+    ) -> Result<Json<MermaidOutput>, String> {
+        let id = parse_session_id(&input.session_id).map_err(fail)?;
+        let (session, arch) = self.app().design.get(&self.app().hearing, id).await.map_err(fail)?;
+        let locale = parse_locale(input.locale.as_deref(), session.locale)?;
+        Ok(Json(MermaidOutput {
+            mermaid: mermaid(&arch, self.app().design.services(), locale),
+            revision: arch.revision,
+        }))
+    }
+
+    /// Export the whole session as a Markdown document ready for a customer: customer and project, requirements
+    /// by category, assumptions and open questions, the architecture as a table with the rationale of each
+    /// component linked to the answers, connections, validation findings and the Mermaid diagram. In the
+    /// session's language (or locale). Read-only.
+    #[tool(annotations(
+        title = "Export summary (Markdown)",
+        read_only_hint = true,
+        destructive_hint = false,
+        idempotent_hint = true,
+        open_world_hint = false
+    ))]
+    async fn export_summary(
+        &self,
+        Parameters(input): Parameters<DesignInput>,
+    ) -> Result<Json<SummaryOutput>, String> {
+        let id = parse_session_id(&input.session_id).map_err(fail)?;
+        let locale = optional_locale(input.locale.as_deref())?;
+        let (session, v) = self.app().design.validate(&self.app().hearing, id, locale).await.map_err(fail)?;
+        let hearing = self.app().hearing.catalog();
+        let mut doc = SummaryInput::new(&session, hearing, self.app().design.services());
+        doc.locale = locale.unwrap_or(session.locale);
+        if !v.architecture.components.is_empty() {
+            doc.architecture = Some(&v.architecture);
+            doc.validation = Some(&v.validation);
+        }
+        Ok(Json(SummaryOutput { markdown: summary(&doc), revision: v.architecture.revision }))
     }
 
     /// Set the OCI region the session's design is for (e.g. "ap-tokyo-1"). It starts as the hearing's primary

@@ -164,3 +164,53 @@ fn propose_saves_a_justified_design_and_never_overwrites_silently() {
         assert_eq!(p["revision"], arch["architecture"]["revision"].as_u64().unwrap() + 1);
     });
 }
+
+/// Rules uploaded to the store under rules/ apply without a rebuild or restart; a broken one is reported, never
+/// fatal; an uploaded rule with a built-in id replaces it.
+#[test]
+fn uploaded_rules_load_without_a_rebuild_and_broken_ones_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&super::store_url(dir.path()), &[]);
+    let mcp = Mcp::new(server.mcp_url());
+    rt().block_on(async {
+        let sid = session(&mcp, "en").await;
+        mcp.ok("add_component", json!({"session_id": sid, "service": "object_storage", "id": "assets"})).await;
+        let before = mcp.ok("validate_architecture", json!({"session_id": sid})).await;
+        let builtin = before["summary"]["rules_checked"].as_u64().unwrap();
+        assert!(builtin >= 40, "{before}");
+        assert!(before["rule_problems"].is_null(), "{before}");
+
+        std::fs::create_dir_all(dir.path().join("rules")).unwrap();
+        std::fs::write(
+            dir.path().join("rules/acme.yaml"),
+            r#"rules:
+  - id: acme.bucket-needs-name
+    severity: warning
+    category: security
+    match: { service: object_storage }
+    check: { config: { bucket_name: { exists: true } } }
+    message: { ja: "バケット {component} に名前がありません。", en: "Bucket {component} has no name." }
+    fix: { ja: "bucket_name を設定してください。", en: "Set bucket_name." }
+    docs: https://docs.oracle.com/en-us/iaas/Content/Object/Tasks/managingbuckets.htm
+"#,
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("rules/broken.yaml"), "rules: [ {id: : nope").unwrap();
+        let after = mcp.ok("validate_architecture", json!({"session_id": sid})).await;
+        assert_eq!(after["summary"]["rules_checked"].as_u64().unwrap(), builtin + 1, "{after}");
+        let acme: Vec<&Value> =
+            after["findings"].as_array().unwrap().iter().filter(|f| f["rule_id"] == "acme.bucket-needs-name").collect();
+        assert_eq!(acme.len(), 1, "{after}");
+        assert_eq!(acme[0]["message"], "Bucket assets has no name.");
+        let problems = after["rule_problems"].as_array().unwrap();
+        assert!(problems.iter().any(|p| p["source"] == "rules/broken.yaml"), "{after}");
+
+        // The edit result already carries the new rule's finding for the component.
+        let edit = mcp.ok("configure_component", json!({"session_id": sid, "component_id": "assets", "name": "Assets"})).await;
+        assert!(edit["findings"].as_array().unwrap().iter().any(|f| f["rule_id"] == "acme.bucket-needs-name"), "{edit}");
+        let fixed = mcp
+            .ok("configure_component", json!({"session_id": sid, "component_id": "assets", "config": {"bucket_name": "acme-assets"}}))
+            .await;
+        assert!(!fixed["findings"].as_array().unwrap().iter().any(|f| f["rule_id"] == "acme.bucket-needs-name"), "{fixed}");
+    });
+}
