@@ -5,6 +5,8 @@
 //!
 //! - [`catalog`]: the OCI service catalog (services, attributes, placement, Terraform types).
 //! - [`architecture`]: the architecture model (components, placement, connections) and its edits.
+//! - [`iac`]: `export_iac`: an architecture as a fmt-clean Terraform configuration for the OCI provider, and the
+//!   comparison with a workspace that never overwrites the model's edits silently.
 //! - [`hearing`]: the requirements-hearing question catalog, sessions and answers.
 //! - [`ids`]: newtype identifiers ([`ids::SessionId`]).
 //! - [`locale`]: the two languages Galley speaks ([`locale::Locale`]) and bilingual text.
@@ -16,6 +18,7 @@
 pub mod architecture;
 pub mod catalog;
 pub mod hearing;
+pub mod iac;
 pub mod ids;
 pub mod locale;
 pub mod oci;
