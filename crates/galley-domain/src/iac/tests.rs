@@ -461,3 +461,45 @@ fn compare_after_a_real_export_is_all_unchanged() {
         e.files.iter().map(|f| (f.name.clone(), f.content.clone(), Some(content_hash(&f.content)))).collect();
     assert!(compare(&e.files, &existing).iter().all(|c| c.kind == ChangeKind::Unchanged));
 }
+
+#[test]
+fn names_with_quotes_templates_and_non_ascii_are_escaped() {
+    let cat = catalog();
+    let mut arch = examples().remove(0).1;
+    for c in &mut arch.components {
+        c.name = format!("{} \"front\" ${{x}} %{{y}} \\ 日本語", c.id);
+    }
+    let e = generate(&arch, &cat, &IacOptions::default()).unwrap();
+    let findings = check_files(&e.pairs(), ProviderSchemas::builtin().unwrap());
+    assert!(!findings.iter().any(|f| f.severity == Severity::Error), "{findings:?}");
+    let net = &e.file("network.tf").unwrap().content;
+    assert!(net.contains(r#"display_name   = "app-vcn \"front\" $${x} %%{y} \\ 日本語""#), "{net}");
+    // Parsed back, the value is the name again.
+    let body = ::hcl::parse(net).unwrap();
+    let vcn =
+        body.blocks().find(|b| b.labels().len() == 2 && b.labels()[0].as_str() == "oci_core_vcn").unwrap();
+    let name = vcn.body().attributes().find(|a| a.key() == "display_name").unwrap().expr().clone();
+    assert_eq!(name, ::hcl::Expression::String("app-vcn \"front\" ${x} %{y} \\ 日本語".into()));
+}
+
+#[test]
+fn a_design_change_touches_only_the_files_it_changes() {
+    let cat = catalog();
+    let mut arch = examples().remove(0).1;
+    let before = generate(&arch, &cat, &IacOptions::default()).unwrap();
+    let bucket = arch.components.iter_mut().find(|c| c.id.as_str() == "assets").unwrap();
+    bucket.config.insert("versioning".into(), serde_json::json!(false));
+    arch.revision += 1;
+    let after = generate(&arch, &cat, &IacOptions::default()).unwrap();
+    let existing: Vec<(String, String, Option<String>)> = before
+        .files
+        .iter()
+        .map(|f| (f.name.clone(), f.content.clone(), Some(content_hash(&f.content))))
+        .collect();
+    let changed: Vec<String> = compare(&after.files, &existing)
+        .into_iter()
+        .filter(|c| c.kind != ChangeKind::Unchanged)
+        .map(|c| c.name)
+        .collect();
+    assert_eq!(changed, vec!["storage.tf".to_owned()]);
+}
