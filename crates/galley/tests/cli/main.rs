@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 
 mod deploy;
 mod design;
+mod iac;
 mod oci;
 mod oci_cli;
 
