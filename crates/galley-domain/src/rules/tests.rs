@@ -446,29 +446,6 @@ fn generated_design_has_the_requested_size_and_is_mostly_sound() {
     }
 }
 
-/// `cargo test --release -p galley-domain --lib rules::tests::timing -- --ignored --nocapture`
-#[test]
-#[ignore = "timing, run in release"]
-fn timing() {
-    let set = builtin();
-    let cat = catalog();
-    for (n, m) in [(1000, 2000), (2000, 4000), (4000, 8000)] {
-        let d = generated_design(n, m);
-        let _ = validate(&d, &cat, &set, Locale::Ja);
-        let runs = 20;
-        let start = std::time::Instant::now();
-        let mut findings = 0;
-        for _ in 0..runs {
-            findings = validate(&d, &cat, &set, Locale::Ja).findings.len();
-        }
-        let each = start.elapsed() / runs;
-        eprintln!(
-            "validate {n} components / {m} connections, {} rules: {each:?} ({findings} findings)",
-            set.len()
-        );
-    }
-}
-
 const SERVICES: &[&str] = &[
     "vcn",
     "subnet",
@@ -607,35 +584,4 @@ proptest! {
             prop_assert!(!f.message.contains("-----BEGIN"), "secrets are never echoed: {}", f.message);
         }
     }
-}
-
-#[test]
-#[ignore = "profiling aid"]
-fn per_rule_cost() {
-    let set = builtin();
-    let cat = catalog();
-    let d = generated_design(1000, 2000);
-    let mut rows = Vec::new();
-    for r in set.rules() {
-        let (one, _) = RuleSet::load(&[(
-            "x",
-            format!("rules:\n  - {}", serde_json::to_string(&r.def).unwrap()).as_str(),
-        )]);
-        let start = std::time::Instant::now();
-        let mut n = 0;
-        for _ in 0..20 {
-            n = validate(&d, &cat, &one, Locale::Ja).findings.len();
-        }
-        rows.push((start.elapsed() / 20, r.def.id.clone(), n));
-    }
-    rows.sort();
-    for r in rows.iter().rev().take(15) {
-        eprintln!("{:?} {} {}", r.0, r.1, r.2);
-    }
-    let empty = RuleSet::default();
-    let start = std::time::Instant::now();
-    for _ in 0..20 {
-        let _ = validate(&d, &cat, &empty, Locale::Ja);
-    }
-    eprintln!("index only: {:?}", start.elapsed() / 20);
 }
