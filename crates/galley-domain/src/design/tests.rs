@@ -669,3 +669,29 @@ fn a_catalog_without_the_services_is_an_error_not_a_panic() {
     let e = propose(&s, &questions(), &tiny, Locale::En, None).unwrap_err();
     assert!(matches!(e, ProposeError::Catalog(_)), "{e}");
 }
+
+/// The promise: a proposal already passes validation, for every pattern on every test session, in both
+/// languages: no error finding from any built-in rule.
+#[test]
+fn every_proposal_passes_validation() {
+    let rules = crate::rules::RuleSet::builtin().unwrap();
+    let catalog = services();
+    let mut sessions: Vec<Vec<(&'static str, Value)>> = cases().into_iter().map(|c| c.answers).collect();
+    sessions.push(Vec::new());
+    sessions.push(base(&[("project.phase", json!("poc"))]));
+    for answers in &sessions {
+        for pattern in std::iter::once(None).chain(patterns().iter().map(|i| Some(i.id))) {
+            for locale in [Locale::En, Locale::Ja] {
+                let p = run(locale, answers, pattern);
+                let v = crate::rules::validate(&apply(&p), &catalog, &rules, locale);
+                let errors: Vec<String> = v
+                    .findings
+                    .iter()
+                    .filter(|f| f.severity == crate::rules::Severity::Error)
+                    .map(|f| format!("{}: {}", f.rule_id, f.message))
+                    .collect();
+                assert!(errors.is_empty(), "{} for {answers:?}: {errors:#?}", p.pattern);
+            }
+        }
+    }
+}
