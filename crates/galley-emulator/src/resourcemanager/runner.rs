@@ -239,10 +239,26 @@ fn lines(state: &AppState, text: &str, level: Level) -> Vec<LogEntry> {
     text.lines().map(|line| LogEntry { level, timestamp: now, message: line.to_string() }).collect()
 }
 
-/// The first `Error: ...` diagnostic of terraform's standard error, for `failureDetails.message`.
-fn first_error(stderr: &str) -> Option<String> {
-    let mut lines = stderr.lines();
-    lines.find(|l| l.trim_start().starts_with("Error:")).map(|l| l.trim().to_string())
+/// Terraform's error diagnostics in standard error, for `failureDetails.message`: each headline with its
+/// location (`Error: Invalid expression (on main.tf line 2, in resource ...)`), at most three, without the
+/// preamble `terraform init` prints before configuration errors.
+fn errors(stderr: &str) -> Vec<String> {
+    let lines: Vec<&str> = stderr.lines().map(str::trim).collect();
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        if !line.starts_with("Error: ") || line.starts_with("Error: Terraform encountered problems") {
+            continue;
+        }
+        let location = lines[i + 1..].iter().find(|l| !l.is_empty()).filter(|l| l.starts_with("on "));
+        out.push(match location {
+            Some(at) => format!("{line} ({})", at.trim_end_matches(':')),
+            None => (*line).to_string(),
+        });
+        if out.len() == 3 {
+            break;
+        }
+    }
+    out
 }
 
 /// Runs one terraform command: its output into the log, a failure on a non-zero exit.
@@ -290,7 +306,8 @@ async fn terraform(
         return Ok(output);
     }
     let exit = output.code.map_or_else(|| "a signal".to_string(), |c| format!("exit status {c}"));
-    let detail = first_error(&output.stderr).map(|e| format!(": {e}")).unwrap_or_default();
+    let found = errors(&output.stderr);
+    let detail = if found.is_empty() { String::new() } else { format!(": {}", found.join("; ")) };
     Err(Failure::new(
         "TERRAFORM_EXECUTION_ERROR",
         format!("terraform {command} failed with {exit}{detail}. See the job's logs for the details."),
@@ -428,11 +445,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn first_error_line() {
-        let stderr =
-            "\nError: Unsupported block type\n\n  on main.tf line 1:\n   1: resorce \"x\" \"y\" {}\n";
-        assert_eq!(first_error(stderr).as_deref(), Some("Error: Unsupported block type"));
-        assert_eq!(first_error("warning only"), None);
+    fn error_diagnostics() {
+        let stderr = "Error: Terraform encountered problems during initialisation, including problems\nwith the configuration.\n\n\nError: Invalid expression\n\n  on main.tf line 2, in resource \"terraform_data\" \"broken\":\n   2:   input =\n\nError: Saved plan is stale\n\nThe given plan file can no longer be applied.\n";
+        assert_eq!(
+            errors(stderr),
+            [
+                "Error: Invalid expression (on main.tf line 2, in resource \"terraform_data\" \"broken\")",
+                "Error: Saved plan is stale"
+            ]
+        );
+        assert!(errors("warning only").is_empty());
     }
 
     #[test]
