@@ -6,7 +6,8 @@
 #   PYTHON      a Python >= 3.11 with .ci/clients/requirements.txt installed; when unset, a venv is made in a
 #               temp dir and the requirements are installed into it
 #
-# Runs hearing_flow.py over stdio (legacy + auto) and over HTTP (auto + legacy, plus token checks), then
+# Runs hearing_flow.py over stdio (legacy + auto) and over HTTP (auto + legacy, plus token checks), design_flow.py
+# over HTTP and stdio (GALLEY_MERMAID_OUT, when set, receives its diagrams for Mermaid's parser), then
 # concurrency.py against one HTTP server and against two replicas sharing one file:// store. The servers are
 # started here on free loopback ports with temp stores and a random token, and killed on exit.
 # Every check prints `ok - ...` or `FAIL - ...`; the last line is `N passed, M failed`; exit 1 on any failure.
@@ -132,6 +133,10 @@ else
         "$PYTHON" hearing_flow.py "stdio:$GALLEY_BIN:$WORK/stdio-store" --modes legacy,auto
     run "hearing flow over HTTP (auto, legacy) and token checks" \
         "$PYTHON" hearing_flow.py "$URL_main" --modes auto,legacy
+    run "design flow over HTTP (hearing, proposal, a tripped rule, the fix, exports)" \
+        "$PYTHON" design_flow.py "$URL_main" ${GALLEY_MERMAID_OUT:+--mermaid-out "$GALLEY_MERMAID_OUT"}
+    run "design flow over stdio" \
+        "$PYTHON" design_flow.py "stdio:$GALLEY_BIN:$WORK/stdio-store"
     run "concurrency against one galley" \
         "$PYTHON" concurrency.py "$URL_main"
     run "concurrency against two replicas sharing one file:// store" \

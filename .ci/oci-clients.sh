@@ -7,10 +7,14 @@
 #   PYTHON               a Python >= 3.11 (a venv); .ci/oci/requirements.txt is pip-installed into it. When unset,
 #                        a venv is made in a temp dir.
 #
+#   TERRAFORM_BIN        the terraform the emulator's Resource Manager jobs run (default: terraform on PATH; the
+#                        RM checks need it: terraform_data configurations, no provider download)
+#
 # Makes test credentials in a temp dir (.ci/oci/make_keys.py: a trusted API key, an untrusted one, a resource
 # principal key pair and a fake RPST), writes an OCI config file, starts the emulator on a free loopback port
-# trusting the API key and the RP pair, then runs the CLI (`oci --endpoint ... --config-file ...`) and
-# .ci/oci/sdk_check.py. Every check prints `ok - ...` or `FAIL - ...`; the last line is `N passed, M failed`;
+# trusting the API key and the RP pair, then runs the CLI (`oci --endpoint ... --config-file ...`: Object Storage,
+# then Resource Manager stacks and jobs on the zips of .ci/oci/rm_zips.py) and the SDK scripts .ci/oci/sdk_check.py
+# and .ci/oci/rm_check.py. Every check prints `ok - ...` or `FAIL - ...`; the last line is `N passed, M failed`;
 # exit 1 on any failure.
 set -euo pipefail
 
@@ -101,6 +105,9 @@ export OCI_CLI_SUPPRESS_FILE_PERMISSIONS_WARNING=True SUPPRESS_LABEL_WARNING=Tru
 unset OCI_CLI_AUTH OCI_CLI_PROFILE OCI_CONFIG_FILE OCI_CLI_CONFIG_FILE
 
 # --- the emulator -------------------------------------------------------------------------------------------
+if ! command -v "${TERRAFORM_BIN:-terraform}" >/dev/null 2>&1; then
+    fail "terraform (${TERRAFORM_BIN:-terraform}) is not on PATH: the emulator's Resource Manager jobs run it"
+fi
 free_port() {
     "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
@@ -111,7 +118,8 @@ for try in 1 2 3 4 5; do
     GALLEY_LOG="${GALLEY_LOG:-galley_emulator=info,warn}" "$GALLEY_EMULATOR_BIN" --listen "127.0.0.1:$port" \
         --api-key "$TENANCY/$USER_OCID/$API_FP=$KEYS/api_pub.pem" \
         --rp-token-file "$KEYS/rpst" --rp-public-key "$KEYS/rp_pub.pem" \
-        --bucket cli-preset --compartment-id "$COMPARTMENT" >"$EMU_LOG" 2>&1 &
+        --bucket cli-preset --compartment-id "$COMPARTMENT" \
+        --terraform-bin "${TERRAFORM_BIN:-terraform}" >"$EMU_LOG" 2>&1 &
     EMU_PID=$!
     for _ in $(seq 1 200); do
         if grep -q "^listening on http://" "$EMU_LOG"; then
@@ -264,24 +272,96 @@ else
     fail "cli: --auth resource_principal: $(tr '\n' ' ' <"$ERR" | cut -c1-400)"
 fi
 
+# --- Resource Manager through the CLI: stacks from zips, jobs that run terraform in the emulator ---------------
+# .ci/oci/rm_zips.py writes good.zip (terraform_data + an output, provider-less), broken.zip (a syntax error) and
+# evil.zip (an entry escaping the zip's root).
+"$PYTHON" "$HERE/rm_zips.py" "$WORK"
+# json_field FILE EXPR: a value of the CLI's last JSON output (`d`), for the next commands.
+json_field() { "$PYTHON" -c 'import json,sys; d = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$OUT" "$1"; }
+WAIT_JOB=(--wait-for-state SUCCEEDED --wait-for-state FAILED --wait-interval-seconds 1 --max-wait-seconds 300)
+
+cli_ok "rm stack create --config-source good.zip" \
+    'd["data"]["lifecycle-state"] == "ACTIVE" and d["data"]["config-source"]["config-source-type"] == "ZIP_UPLOAD" and d["data"]["variables"]["name"] == "cli" and d["etag"]' -- \
+    resource-manager stack create --compartment-id "$COMPARTMENT" --config-source "$WORK/good.zip" \
+    --display-name cli-stack --terraform-version 1.5.x \
+    --variables '{"name": "cli", "region": "us-ashburn-1", "compartment_ocid": "'"$COMPARTMENT"'"}'
+STACK_ID="$(json_field 'd["data"]["id"]' 2>/dev/null || true)"
+cli_ok "rm stack get" 'd["data"]["display-name"] == "cli-stack" and d["data"]["terraform-version"] == "1.5.x"' -- \
+    resource-manager stack get --stack-id "$STACK_ID"
+cli_ok "rm stack list" '[s["display-name"] for s in d["data"]] == ["cli-stack"]' -- \
+    resource-manager stack list --compartment-id "$COMPARTMENT"
+cli_ok "rm job create-plan-job (waits: ACCEPTED -> IN_PROGRESS -> SUCCEEDED)" \
+    'd["data"]["lifecycle-state"] == "SUCCEEDED" and d["data"]["operation"] == "PLAN" and d["data"]["time-finished"]' -- \
+    resource-manager job create-plan-job --stack-id "$STACK_ID" --display-name cli-plan "${WAIT_JOB[@]}"
+PLAN_ID="$(json_field 'd["data"]["id"]' 2>/dev/null || true)"
+cli_ok "rm job get (plan)" 'd["data"]["lifecycle-state"] == "SUCCEEDED" and d["data"]["job-operation-details"]["operation"] == "PLAN"' -- \
+    resource-manager job get --job-id "$PLAN_ID"
+cli_ok "rm job get-job-logs --all" \
+    'any("Plan: 1 to add, 0 to change, 0 to destroy." in e["message"] for e in d["data"]) and all(e["type"] == "TERRAFORM_CONSOLE" and e["timestamp"] for e in d["data"])' -- \
+    resource-manager job get-job-logs --job-id "$PLAN_ID" --all
+cli_ok "rm job get-job-logs --limit 2 (first page, opc-next-page)" 'len(d["data"]) == 2 and d["opc-next-page"]' -- \
+    resource-manager job get-job-logs --job-id "$PLAN_ID" --limit 2
+cli_ok "rm job get-job-logs-content" '"Plan: 1 to add, 0 to change, 0 to destroy." in d["data"]' -- \
+    resource-manager job get-job-logs-content --job-id "$PLAN_ID"
+cli_ok "rm job create-apply-job --execution-plan-strategy FROM_PLAN_JOB_ID" \
+    'd["data"]["lifecycle-state"] == "SUCCEEDED" and d["data"]["resolved-plan-job-id"] == "'"$PLAN_ID"'"' -- \
+    resource-manager job create-apply-job --stack-id "$STACK_ID" --execution-plan-strategy FROM_PLAN_JOB_ID \
+    --execution-plan-job-id "$PLAN_ID" "${WAIT_JOB[@]}"
+APPLY_ID="$(json_field 'd["data"]["id"]' 2>/dev/null || true)"
+cli_ok "rm job get-job-logs-content (apply)" '"Apply complete! Resources: 1 added, 0 changed, 0 destroyed." in d["data"]' -- \
+    resource-manager job get-job-logs-content --job-id "$APPLY_ID"
+cli_ok "rm job get-job-tf-state (the apply's state, with the output)" \
+    'd["outputs"]["greeting"]["value"] == "hello cli in us-ashburn-1" and d["resources"][0]["type"] == "terraform_data"' -- \
+    resource-manager job get-job-tf-state --job-id "$APPLY_ID" --file -
+cli_ok "rm job create-destroy-job --execution-plan-strategy AUTO_APPROVED" \
+    'd["data"]["lifecycle-state"] == "SUCCEEDED" and d["data"]["operation"] == "DESTROY"' -- \
+    resource-manager job create-destroy-job --stack-id "$STACK_ID" --execution-plan-strategy AUTO_APPROVED "${WAIT_JOB[@]}"
+DESTROY_ID="$(json_field 'd["data"]["id"]' 2>/dev/null || true)"
+cli_ok "rm job get-job-tf-state (after destroy: no resources)" 'd["resources"] == []' -- \
+    resource-manager job get-job-tf-state --job-id "$DESTROY_ID" --file -
+cli_ok "rm job list --stack-id (newest first)" '[j["operation"] for j in d["data"]] == ["DESTROY", "APPLY", "PLAN"]' -- \
+    resource-manager job list --stack-id "$STACK_ID"
+cli_fails "rm job create-apply-job from a missing plan job -> 404" 404 NotAuthorizedOrNotFound -- \
+    resource-manager job create-apply-job --stack-id "$STACK_ID" --execution-plan-strategy FROM_PLAN_JOB_ID \
+    --execution-plan-job-id ocid1.ormjob.oc1.iad.nosuchjob
+cli_ok "rm stack create --config-source broken.zip" 'd["data"]["lifecycle-state"] == "ACTIVE"' -- \
+    resource-manager stack create --compartment-id "$COMPARTMENT" --config-source "$WORK/broken.zip" --display-name cli-broken
+BROKEN_ID="$(json_field 'd["data"]["id"]' 2>/dev/null || true)"
+cli_ok "rm job create-plan-job on the broken zip -> FAILED with failure-details" \
+    'd["data"]["lifecycle-state"] == "FAILED" and d["data"]["failure-details"]["code"] == "TERRAFORM_EXECUTION_ERROR" and "Error:" in d["data"]["failure-details"]["message"]' -- \
+    resource-manager job create-plan-job --stack-id "$BROKEN_ID" "${WAIT_JOB[@]}"
+BROKEN_JOB="$(json_field 'd["data"]["id"]' 2>/dev/null || true)"
+cli_ok "rm job get-job-logs-content (broken): Terraform's own error" \
+    '"Error: Invalid expression" in d["data"] and "main.tf line 2" in d["data"]' -- \
+    resource-manager job get-job-logs-content --job-id "$BROKEN_JOB"
+cli_fails "rm stack create --config-source evil.zip (path traversal) -> 400" 400 InvalidParameter -- \
+    resource-manager stack create --compartment-id "$COMPARTMENT" --config-source "$WORK/evil.zip"
+cli_ok "rm stack delete" 'True' -- resource-manager stack delete --stack-id "$STACK_ID" --force
+cli_ok "rm stack delete (broken)" 'True' -- resource-manager stack delete --stack-id "$BROKEN_ID" --force
+cli_fails "rm stack get (deleted) -> 404" 404 NotAuthorizedOrNotFound -- resource-manager stack get --stack-id "$STACK_ID"
+
 # --- the Python SDK -----------------------------------------------------------------------------------------
-SDK_LOG="$WORK/sdk.log"
-set +e
-"$PYTHON" "$HERE/sdk_check.py" "$ENDPOINT" "$KEYS" "$CONFIG" >"$SDK_LOG" 2>"$WORK/sdk.err"
-sdk_status=$?
-set -e
-cat "$SDK_LOG"
-sdk_ok=$(grep -c '^ok - ' "$SDK_LOG" || true)
-sdk_failed=$(grep -c '^FAIL - ' "$SDK_LOG" || true)
-PASSED=$((PASSED + sdk_ok))
-FAILED=$((FAILED + sdk_failed))
-if [[ "$sdk_status" -ne 0 && "$sdk_failed" -eq 0 ]]; then
-    fail "sdk: sdk_check.py exited $sdk_status: $(tail -3 "$WORK/sdk.err" | tr '\n' ' ' | cut -c1-400)"
-fi
-if [[ "$sdk_failed" -ne 0 ]]; then
-    say "sdk_check.py stderr:"
-    sed 's/^/#   /' "$WORK/sdk.err" | tail -40
-fi
+# py_checks SCRIPT: runs a check script (ENDPOINT KEYDIR CONFIG) and counts its `ok - ` / `FAIL - ` lines.
+py_checks() {
+    local script="$1" log="$WORK/$1.log" err="$WORK/$1.err" status=0
+    "$PYTHON" "$HERE/$script" "$ENDPOINT" "$KEYS" "$CONFIG" >"$log" 2>"$err" || status=$?
+    cat "$log"
+    local ok failed
+    ok=$(grep -c '^ok - ' "$log" || true)
+    failed=$(grep -c '^FAIL - ' "$log" || true)
+    PASSED=$((PASSED + ok))
+    FAILED=$((FAILED + failed))
+    if [[ "$status" -ne 0 && "$failed" -eq 0 ]]; then
+        fail "sdk: $script exited $status: $(tail -3 "$err" | tr '\n' ' ' | cut -c1-400)"
+    fi
+    if [[ "$failed" -ne 0 ]]; then
+        say "$script stderr:"
+        sed 's/^/#   /' "$err" | tail -40
+    fi
+}
+py_checks sdk_check.py
+# Resource Manager (oci.resource_manager.ResourceManagerClient): stacks, jobs running terraform, logs, state.
+py_checks rm_check.py
 
 # --- the emulator itself ------------------------------------------------------------------------------------
 if grep -qE 'panicked| ERROR | WARN ' "$EMU_LOG"; then

@@ -5,6 +5,10 @@
 //!
 //! - [`catalog`]: the OCI service catalog (services, attributes, placement, Terraform types).
 //! - [`architecture`]: the architecture model (components, placement, connections) and its edits.
+//! - [`design`]: proposals: a hearing's answers → a deterministic pattern as a complete design ([`design::propose`]).
+//! - [`export`]: the design as a Mermaid diagram and the whole session as a Markdown summary for customer documents.
+//! - [`iac`]: `export_iac`: an architecture as a fmt-clean Terraform configuration for the OCI provider, and the
+//!   comparison with a workspace that never overwrites the model's edits silently.
 //! - [`hearing`]: the requirements-hearing question catalog, sessions and answers.
 //! - [`ids`]: newtype identifiers ([`ids::SessionId`]).
 //! - [`locale`]: the two languages Galley speaks ([`locale::Locale`]) and bilingual text.
@@ -15,7 +19,10 @@
 
 pub mod architecture;
 pub mod catalog;
+pub mod design;
+pub mod export;
 pub mod hearing;
+pub mod iac;
 pub mod ids;
 pub mod locale;
 pub mod oci;

@@ -1,13 +1,14 @@
 //! `galley-emulator`: a local stand-in for the OCI APIs Galley calls, for tests and offline demos.
 //!
 //! Every request must carry a valid OCI request signature (API key or resource-principal security token,
-//! [`auth`]); the services are plain axum routers over shared [`state::AppState`]. Object Storage is the first
-//! service ([`objectstorage`]); Resource Manager, DevOps and Container Engine routers are merged into [`app`] the
-//! same way as they land. Oracle's own CLI and Python SDK run against it in CI (`.ci/oci-clients.sh`).
+//! [`auth`]); the services are plain axum routers over shared [`state::AppState`]: Object Storage
+//! ([`objectstorage`]) and Resource Manager ([`resourcemanager`], whose jobs run real `terraform`); DevOps and
+//! Container Engine routers are merged into [`app`] the same way as they land. Oracle's own CLI and Python SDK run against it in CI (`.ci/oci-clients.sh`).
 
 pub mod auth;
 pub mod error;
 pub mod objectstorage;
+pub mod resourcemanager;
 pub mod state;
 
 use std::time::Instant;
@@ -27,6 +28,7 @@ pub use state::{AppState, Clock, Config};
 pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(objectstorage::router())
+        .merge(resourcemanager::router())
         .fallback(|| async { ApiError::not_found_route() })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         // The signature layer reads (and bounds) the body itself.

@@ -4,13 +4,16 @@
 //! galley-emulator --listen 127.0.0.1:PORT [--namespace NS] [--api-key KEY_ID=PUBLIC_PEM_PATH]...
 //!                 [--rp-token-file PATH --rp-public-key PATH] [--data-dir DIR] [--max-skew-seconds 300]
 //!                 [--bucket NAME]... [--compartment-id OCID]
+//!                 [--terraform-bin PATH] [--rm-step-ms 1000] [--terraform-timeout-secs 1800]
 //! ```
+//! Resource Manager jobs run `terraform` (`--terraform-bin`, env `GALLEY_EMULATOR_TERRAFORM_BIN`).
 //! Prints `listening on http://ADDR` to stderr once the socket is bound. Logs go to stderr (`GALLEY_LOG`).
 
 use std::io::IsTerminal as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Parser;
@@ -22,7 +25,7 @@ use tracing_subscriber::EnvFilter;
 #[command(
     name = "galley-emulator",
     version,
-    about = "A local OCI API emulator (Object Storage) that verifies every request's signature"
+    about = "A local OCI API emulator (Object Storage, Resource Manager) that verifies every request's signature"
 )]
 struct Args {
     /// Address to listen on (port 0 picks a free port; the address is printed as `listening on http://ADDR`).
@@ -53,6 +56,15 @@ struct Args {
     /// The compartment the --bucket buckets are in.
     #[arg(long, default_value = "ocid1.compartment.oc1..galleyemulator")]
     compartment_id: String,
+    /// The terraform binary Resource Manager jobs run (a name on PATH or a path).
+    #[arg(long, env = "GALLEY_EMULATOR_TERRAFORM_BIN", default_value = "terraform")]
+    terraform_bin: String,
+    /// How long a Resource Manager job stays ACCEPTED, and at least IN_PROGRESS, in milliseconds.
+    #[arg(long, default_value_t = 1000)]
+    rm_step_ms: u64,
+    /// The time limit of each terraform command of a job; the job FAILS with JOB_TIMEOUT past it.
+    #[arg(long, default_value_t = 1800)]
+    terraform_timeout_secs: u64,
 }
 
 fn keys(args: &Args) -> Result<Keys, SetupError> {
@@ -143,13 +155,19 @@ async fn run() -> anyhow::Result<()> {
         data_dir: args.data_dir.clone(),
         buckets: args.buckets.clone(),
         compartment_id: args.compartment_id.clone(),
+        resource_manager: galley_emulator::resourcemanager::Settings {
+            terraform_bin: args.terraform_bin.clone(),
+            command_timeout: Duration::from_secs(args.terraform_timeout_secs.max(1)),
+            step_delay: Duration::from_millis(args.rm_step_ms),
+            pass_env: galley_emulator::resourcemanager::Settings::env_from_process(),
+        },
         ..Config::default()
     })?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let addr = listener.local_addr()?;
-    tracing::info!(namespace = args.namespace, data_dir = ?args.data_dir, "galley-emulator ready");
+    tracing::info!(namespace = args.namespace, data_dir = ?args.data_dir, terraform = args.terraform_bin, "galley-emulator ready");
     eprintln!("listening on http://{addr}");
     axum::serve(listener, galley_emulator::app(state)).with_graceful_shutdown(shutdown_signal()).await?;
     Ok(())

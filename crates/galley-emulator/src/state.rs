@@ -1,6 +1,6 @@
-//! The emulator's state: configuration (namespace, trusted keys, clock) and the Object Storage data, kept in
+//! The emulator's state: configuration (namespace, trusted keys, clock), the Object Storage data, kept in
 //! memory and, with a data directory, written through to disk (each write a temp file + fsync + rename, so a
-//! crash never leaves a half-written object).
+//! crash never leaves a half-written object), and the Resource Manager data (in memory only).
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::{ClockCheck, Keys};
 use crate::error::SetupError;
+use crate::resourcemanager::model::RmData;
 
 /// The emulator's clock: the system clock, or a fixed instant (tests replaying signed vectors).
 #[derive(Debug, Clone, Copy, Default)]
@@ -49,6 +50,8 @@ pub struct Config {
     pub buckets: Vec<String>,
     /// The compartment pre-created buckets are put in.
     pub compartment_id: String,
+    /// How Resource Manager jobs run terraform.
+    pub resource_manager: crate::resourcemanager::Settings,
 }
 
 impl Default for Config {
@@ -62,6 +65,7 @@ impl Default for Config {
             data_dir: None,
             buckets: Vec::new(),
             compartment_id: "ocid1.compartment.oc1..galleyemulator".to_string(),
+            resource_manager: crate::resourcemanager::Settings::default(),
         }
     }
 }
@@ -79,6 +83,8 @@ struct Inner {
     compartment_id: String,
     buckets: Mutex<BTreeMap<String, Bucket>>,
     disk: Option<Disk>,
+    rm: Mutex<RmData>,
+    rm_settings: crate::resourcemanager::Settings,
 }
 
 impl std::fmt::Debug for AppState {
@@ -128,6 +134,8 @@ impl AppState {
             compartment_id: config.compartment_id,
             buckets: Mutex::new(buckets),
             disk,
+            rm: Mutex::new(RmData::default()),
+            rm_settings: config.resource_manager,
         })))
     }
 
@@ -160,6 +168,17 @@ impl AppState {
     /// (each is a single insert or remove), so a panic elsewhere cannot have left it half-changed.
     pub fn buckets(&self) -> MutexGuard<'_, BTreeMap<String, Bucket>> {
         self.0.buckets.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Locks the Resource Manager data (stacks, jobs, logs). Poisoning is taken over as for [`Self::buckets`]:
+    /// handlers change it in single steps under the lock.
+    pub fn rm(&self) -> MutexGuard<'_, RmData> {
+        self.0.rm.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// How Resource Manager jobs run terraform.
+    pub fn rm_settings(&self) -> &crate::resourcemanager::Settings {
+        &self.0.rm_settings
     }
 
     /// The write-through store, when a data directory is configured.

@@ -754,7 +754,7 @@ async fn list_objects_paging_and_filters() {
 #[tokio::test]
 async fn unknown_routes_and_methods() {
     let f = Fixture::new();
-    let (status, _, body) = f.call(req("GET", "/20180917/stacks")).await;
+    let (status, _, body) = f.call(req("GET", "/20160918/instances")).await;
     assert_eq!((status, code(&body).as_str()), (StatusCode::NOT_FOUND, "NotAuthorizedOrNotFound"));
     let (status, _, body) = f.call(req("POST", "/n/galleyemu/b/bk/o/x").body("{}")).await;
     assert_eq!((status, code(&body).as_str()), (StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed"));
@@ -808,4 +808,18 @@ async fn data_dir_survives_a_restart() {
     assert_eq!(headers["etag"], etag);
     let (status, _, _) = send(&second, req("GET", "/n/galleyemu/b/bk/o/gone").build(Some(&signer))).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn resource_manager_routes_are_signed_and_served() {
+    let f = Fixture::new();
+    let (status, _, body) = send(&f.app, req("GET", "/20180917/stacks").build(None)).await;
+    assert_eq!((status, code(&body).as_str()), (StatusCode::UNAUTHORIZED, "NotAuthenticated"));
+    let (status, headers, body) = f.call(req("GET", "/20180917/stacks?compartmentId=x")).await;
+    assert_eq!((status, json(&body)), (StatusCode::OK, serde_json::json!([])));
+    assert!(headers.contains_key("opc-request-id"));
+    let (status, _, body) = f.call(req("GET", "/20180917/jobs/ocid1.ormjob.oc1..nope")).await;
+    assert_eq!((status, code(&body).as_str()), (StatusCode::NOT_FOUND, "NotAuthorizedOrNotFound"));
+    let (status, _, body) = f.call(req("POST", "/20180917/stacks").body("{\"compartmentId\": \"x\"}")).await;
+    assert_eq!((status, code(&body).as_str()), (StatusCode::BAD_REQUEST, "MissingParameter"));
 }

@@ -9,6 +9,7 @@
 //! - [`region`]: the region table of every realm, endpoint templates, `GALLEY_OCI_ENDPOINT_<SERVICE>`.
 //! - [`client`]: [`OciClient`]: signs, retries, refreshes after a 401, maps errors ([`error`]).
 //! - [`objectstorage`]: Object Storage operations and [`OciStore`].
+//! - [`resourcemanager`]: Resource Manager stacks (zip uploads) and PLAN/APPLY/DESTROY jobs, their logs and state.
 //!
 //! # Calling any OCI operation
 //!
@@ -70,6 +71,7 @@ pub mod error;
 pub mod key;
 pub mod objectstorage;
 pub mod region;
+pub mod resourcemanager;
 pub mod signer;
 
 pub use auth::{AuthProvider, Credentials};
@@ -78,3 +80,4 @@ pub use env::Env;
 pub use error::{ErrorKind, OciError, ServiceError};
 pub use objectstorage::{ObjectStorage, OciLocation, OciStore};
 pub use region::Region;
+pub use resourcemanager::ResourceManager;

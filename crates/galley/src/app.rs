@@ -2,10 +2,12 @@
 
 use std::sync::Arc;
 
+use galley_domain::catalog::ServiceCatalog;
 use galley_domain::hearing::Catalog;
 use galley_store::Store;
 
 use crate::config::Mode;
+use crate::services::design::DesignService;
 use crate::services::hearing::HearingService;
 use crate::services::jobs::JobService;
 use crate::services::oci_cli::{OciCliConfig, OciCliService, write_mode};
@@ -19,6 +21,8 @@ pub struct App {
     pub store: Arc<dyn Store>,
     /// Sessions and answers.
     pub hearing: HearingService,
+    /// Architectures: edits, validation, proposals, exports.
+    pub design: DesignService,
     /// Whether the MCP conformance fixtures are enabled.
     pub conformance_fixtures: bool,
     /// What the model may change (`--mode`); tools that reach OCI enforce it per call.
@@ -44,6 +48,7 @@ impl App {
         oci_client: Option<galley_oci::OciClient>,
     ) -> anyhow::Result<App> {
         let catalog = Arc::new(Catalog::builtin()?);
+        let services = Arc::new(ServiceCatalog::builtin()?);
         let oci_cli = OciCliService::new(OciCliConfig::from_env(mode)?);
         let oci_sdk = OciSdkService::new(write_mode(mode), galley_oci::Env::process(), oci_client);
         let jobs = Arc::new(JobService::new(Arc::clone(&store)));
@@ -54,6 +59,7 @@ impl App {
             jobs,
             terraform,
             hearing: HearingService::new(Arc::clone(&store), catalog),
+            design: DesignService::new(Arc::clone(&store), services),
             store,
             conformance_fixtures,
             mode,

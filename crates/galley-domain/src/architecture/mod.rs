@@ -185,30 +185,30 @@ pub struct Architecture {
 }
 
 /// A component as an edit gives it (before defaults and checks).
-#[derive(Debug, Clone, PartialEq, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ComponentInput {
     /// Id; derived from the service when absent (`oke`, `oke-2`, ...).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Catalog service id.
     pub service: String,
     /// Display name; the service's name when absent.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Attribute values; the catalog defaults fill the rest.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub config: BTreeMap<String, Value>,
     /// Parent component id (a subnet, or a VCN for subnets and gateways).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placement: Option<String>,
     /// Why it is there.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rationale: Option<Rationale>,
 }
 
 /// A connection as an edit gives it.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectionInput {
     /// Component that opens the connection.
@@ -216,27 +216,27 @@ pub struct ConnectionInput {
     /// Component it connects to.
     pub to: String,
     /// Protocol, e.g. "tcp", "https".
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protocol: Option<String>,
     /// Destination port (1-65535).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<u16>,
     /// What it is for.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purpose: Option<String>,
 }
 
 /// A whole design as `save_architecture` gives it.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ArchitectureInput {
     /// OCI region identifier, e.g. "ap-tokyo-1".
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
     /// Components, parents before children (a VCN before its subnets, a subnet before what it holds).
     pub components: Vec<ComponentInput>,
     /// Connections.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub connections: Vec<ConnectionInput>,
 }
 

@@ -209,3 +209,25 @@ proptest! {
         }
     }
 }
+
+/// The persisted document's shape is an API: a change here needs a schema_version decision.
+#[test]
+fn persisted_shape_is_stable() {
+    let mut a = base();
+    a.connect(
+        ConnectionInput {
+            from: "oke".into(),
+            to: "adb".into(),
+            protocol: Some("tcp".into()),
+            port: Some(1522),
+            purpose: Some("orders".into()),
+        },
+        now(),
+    )
+    .unwrap();
+    a.components[4].rationale =
+        Some(Rationale { reason: "Oracle DB asked".into(), answers: vec!["data.database_kind".into()] });
+    insta::assert_json_snapshot!(a);
+    let back: Architecture = serde_json::from_value(serde_json::to_value(&a).unwrap()).unwrap();
+    assert_eq!(back, a);
+}

@@ -275,6 +275,9 @@ impl ServiceCatalog {
             out.push(format!("schema_version {} is not {SERVICES_SCHEMA_VERSION}", self.schema_version));
         }
         let categories: HashSet<&str> = self.categories.iter().map(|c| c.id.as_str()).collect();
+        if categories.len() != self.categories.len() {
+            out.push("category ids are not unique".to_owned());
+        }
         let ids: HashSet<&str> = self.services.iter().map(|s| s.id.as_str()).collect();
         if ids.len() != self.services.len() {
             out.push("service ids are not unique".to_owned());
@@ -289,9 +292,22 @@ impl ServiceCatalog {
             if s.terraform.is_empty() {
                 out.push(format!("service {}: no terraform resource types", s.id));
             }
+            let mut seen = HashSet::new();
             for c in &s.connects_to {
                 if !ids.contains(c.as_str()) {
                     out.push(format!("service {}: connects_to unknown service {c:?}", s.id));
+                }
+                if *c == s.id {
+                    out.push(format!("service {}: connects_to itself", s.id));
+                }
+                if !seen.insert(c.as_str()) {
+                    out.push(format!("service {}: connects_to lists {c} twice", s.id));
+                }
+            }
+            let mut seen = HashSet::new();
+            for t in &s.terraform {
+                if !seen.insert(t.as_str()) {
+                    out.push(format!("service {}: terraform lists {t} twice", s.id));
                 }
             }
             let mut names = HashSet::new();
@@ -318,6 +334,11 @@ impl ServiceCatalog {
                 if a.kind == AttributeType::Enum && a.allowed.is_empty() {
                     out.push(format!("service {}: enum attribute {} has no allowed values", s.id, a.name));
                 }
+                out.extend(
+                    a.shape_problems()
+                        .into_iter()
+                        .map(|p| format!("service {}: attribute {}: {p}", s.id, a.name)),
+                );
                 if let Some(d) = &a.default
                     && let Err(e) = a.check_value(d)
                 {
@@ -360,18 +381,55 @@ impl ServiceCatalog {
         self.categories.iter().find(|c| c.id == id)
     }
 
-    /// Services in `category` (all when None) whose id, names, description or keywords contain `keyword`
-    /// (case-insensitive; all when None).
+    /// Services in `category` (all when None) matching `keyword` (all when None or blank), best match first.
+    ///
+    /// Matching ignores case, full-width/half-width differences of ASCII letters and digits, `_`/`-` versus
+    /// spaces, the middle dot `・` and the long-vowel mark `ー` (so `ＡＴＰ` finds `ATP`, `ロードバランサ` finds
+    /// `ロードバランサー` and `オブジェクトストレージ` finds `オブジェクト・ストレージ`).
+    /// The whole keyword is tried first against ids, names and keywords, then descriptions; failing that, every
+    /// word of it must match somewhere. Ranking: an exact id, name or keyword; then a prefix of one; then a
+    /// substring of one; then the description; then all words; ties keep catalog order.
     pub fn search<'a>(
         &'a self,
         category: Option<&'a str>,
         keyword: Option<&'a str>,
     ) -> impl Iterator<Item = &'a Service> + 'a {
-        let needle = keyword.map(|k| k.trim().to_lowercase());
-        self.services.iter().filter(move |s| {
-            category.is_none_or(|c| s.category == c) && needle.as_deref().is_none_or(|n| s.matches(n))
-        })
+        let needle = keyword.map(normalise_search_text).unwrap_or_default();
+        let mut hits: Vec<(u8, usize, &Service)> = self
+            .services
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| category.is_none_or(|c| s.category == c))
+            .filter_map(|(i, s)| s.match_rank(&needle).map(|rank| (rank, i, s)))
+            .collect();
+        hits.sort_by_key(|&(rank, i, _)| (rank, i));
+        hits.into_iter().map(|(_, _, s)| s)
     }
+}
+
+/// Lower case, full-width ASCII folded to half-width, `_`, `-` and runs of white space as one space, `ー` and `・`
+/// dropped, trimmed. Applied to both sides of a search.
+fn normalise_search_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        let c = match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c),
+            '\u{3000}' | '_' | '-' => ' ',
+            'ー' | '・' => continue,
+            c => c,
+        };
+        if c.is_whitespace() {
+            if !out.is_empty() && !out.ends_with(' ') {
+                out.push(' ');
+            }
+        } else {
+            out.extend(c.to_lowercase());
+        }
+    }
+    if out.ends_with(' ') {
+        out.pop();
+    }
+    out
 }
 
 impl Service {
@@ -380,10 +438,36 @@ impl Service {
         self.attributes.iter().find(|a| a.name == name)
     }
 
-    fn matches(&self, needle: &str) -> bool {
-        let hay = [&self.id, &self.name.ja, &self.name.en, &self.description.ja, &self.description.en];
-        hay.iter().any(|h| h.to_lowercase().contains(needle))
-            || self.keywords.iter().any(|k| k.to_lowercase().contains(needle))
+    /// How well the service matches a normalised search needle (lower is better), None when it does not.
+    fn match_rank(&self, needle: &str) -> Option<u8> {
+        if needle.is_empty() {
+            return Some(0);
+        }
+        let names: Vec<String> = [&self.id, &self.name.ja, &self.name.en]
+            .into_iter()
+            .chain(&self.keywords)
+            .map(|t| normalise_search_text(t))
+            .collect();
+        let descriptions =
+            [normalise_search_text(&self.description.ja), normalise_search_text(&self.description.en)];
+        let rank_of = |term: &str| -> Option<u8> {
+            if names.iter().any(|n| n == term) {
+                Some(0)
+            } else if names.iter().any(|n| n.starts_with(term)) {
+                Some(1)
+            } else if names.iter().any(|n| n.contains(term)) {
+                Some(2)
+            } else if descriptions.iter().any(|d| d.contains(term)) {
+                Some(3)
+            } else {
+                None
+            }
+        };
+        if let Some(rank) = rank_of(needle) {
+            return Some(rank);
+        }
+        let words: Vec<&str> = needle.split(' ').collect();
+        if words.len() > 1 && words.iter().all(|w| rank_of(w).is_some()) { Some(4) } else { None }
     }
 
     /// The defaults of every attribute that has one.
@@ -393,7 +477,8 @@ impl Service {
 
     /// Checks a configuration change: every name must be an attribute and every value valid for it. Values
     /// are normalised where unambiguous (`"4"` for an integer becomes `4`, `"true"` becomes `true`, an enum value
-    /// matched case-insensitively becomes its catalog spelling). `null` removes an attribute (returned as null).
+    /// matched case-insensitively becomes its catalog spelling, `10` for an enum with the value `"10"` becomes
+    /// `"10"`). `null` removes an attribute (returned as null).
     /// All problems are returned at once.
     pub fn check_config(
         &self,
@@ -446,6 +531,36 @@ fn as_number(value: &Value) -> Option<f64> {
 }
 
 impl Attribute {
+    /// Fields that make no sense for the attribute's type (they would be silently ignored).
+    fn shape_problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let kind = self.kind;
+        let numeric = matches!(kind, AttributeType::Integer | AttributeType::Number);
+        if !self.allowed.is_empty()
+            && !matches!(kind, AttributeType::Enum | AttributeType::List | AttributeType::Component)
+        {
+            out.push(format!("allowed values on a {} attribute", kind.as_str()));
+        }
+        if !numeric && (self.min.is_some() || self.max.is_some()) {
+            out.push(format!("min/max on a {} attribute", kind.as_str()));
+        }
+        if let (Some(min), Some(max)) = (self.min, self.max)
+            && min > max
+        {
+            out.push(format!("min {min} is greater than max {max}"));
+        }
+        if kind != AttributeType::String && (self.max_length.is_some() || self.charset.is_some()) {
+            out.push(format!("max_length/charset on a {} attribute", kind.as_str()));
+        }
+        let mut seen = HashSet::new();
+        for v in &self.allowed {
+            if !seen.insert(v.to_ascii_lowercase()) {
+                out.push(format!("allowed value {v:?} appears twice (values match case-insensitively)"));
+            }
+        }
+        out
+    }
+
     /// Checks one value and returns it normalised, or says what is valid.
     pub fn check_value(&self, value: &Value) -> Result<Value, String> {
         match self.kind {
@@ -494,10 +609,14 @@ impl Attribute {
                 _ => Err(format!("expected true or false, got {value}")),
             },
             AttributeType::Enum => {
-                let Value::String(s) = value else {
-                    return Err(format!("expected one of {}, got {value}", self.allowed.join(", ")));
+                // Numbers and booleans are accepted by their text when that is a value (`10` for `"10"`).
+                let s = match value {
+                    Value::String(s) => s.clone(),
+                    Value::Number(n) => n.to_string(),
+                    Value::Bool(b) => b.to_string(),
+                    _ => return Err(format!("expected one of {}, got {value}", self.allowed.join(", "))),
                 };
-                self.allowed_value(s)
+                self.allowed_value(&s)
                     .map(|v| Value::String(v.to_owned()))
                     .ok_or_else(|| format!("{s:?} is not valid; valid values: {}", self.allowed.join(", ")))
             }

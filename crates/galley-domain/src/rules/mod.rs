@@ -1,12 +1,32 @@
-//! Validation of an architecture against OCI's rules.
+//! Validation of an architecture against OCI's rules, written as data.
 //!
-//! The result types live here; the rule format, the engine and the built-in rules (`data/rules/*.yaml`) are
-//! being built in this module.
+//! Rules are YAML (`data/rules/*.yaml`, embedded; and files developers upload to the store under `rules/`),
+//! parsed with unknown fields denied ([`format`]), loaded into a [`RuleSet`] where a broken uploaded file or rule
+//! is reported as a [`RuleLoadProblem`] and skipped, and checked against the service catalog
+//! ([`RuleSet::check_against`]). [`validate`] indexes the design once (id → component, children, VCN and subnet
+//! of each component, connections by endpoint, references) and evaluates every rule, so a validation is close to
+//! linear in the design's size. The format's reference is `docs/rules.md`; the region table the region rules use
+//! is `data/regions.yaml` ([`regions`]).
+//!
+//! [`bench_support::generated_design`] builds a large realistic design for benchmarks.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::architecture::ComponentId;
+
+pub mod bench_support;
+mod engine;
+pub mod format;
+mod load;
+pub mod net;
+pub mod regions;
+#[cfg(test)]
+mod tests;
+
+pub use engine::validate;
+pub use format::RuleDef;
+pub use load::{BUILTIN_RULE_FILES, LoadedRule, RULES_SCHEMA_VERSION, RuleLoadProblem, RuleSet};
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]

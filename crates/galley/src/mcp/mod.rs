@@ -4,6 +4,7 @@
 //! tool results with `isError: true` and a next step; JSON-RPC errors are kept for protocol misuse.
 
 pub mod conformance;
+pub mod design;
 pub mod hearing;
 #[cfg(test)]
 mod inventory;
@@ -28,7 +29,8 @@ pub const INSTRUCTIONS: &str = "\
 Galley helps an Oracle Cloud (OCI) pre-sales engineer go from a customer conversation to running infrastructure.
 Workflow: 1) requirements hearing -> 2) architecture design (proposed or interactive, validated against OCI rules) ->
 3) Terraform generated, planned and applied -> 4) application scaffolded and deployed to OKE -> 5) exports.
-This server currently offers the hearing layer, Terraform (plan/apply/destroy) and OCI access (the OCI API and the OCI CLI).
+This server currently offers the hearing layer, the design layer, Terraform (plan/apply/destroy) and OCI access (the
+OCI API and the OCI CLI).
 
 Hearing:
 - Start with create_session (customer, project, locale 'ja' or 'en'). ALWAYS show the session_id to the user and
@@ -43,6 +45,16 @@ Hearing:
 - complete_hearing closes the hearing; it lists required questions still open (force=true records them as open
   assumptions). get_hearing_result returns the structured requirements to design from.
 - list_sessions and get_session find earlier sessions.
+
+Design (after the hearing):
+- propose_architecture builds Galley's proposal from the hearing (each component names the answers that justify
+  it) and saves it; or save_architecture stores a whole design you made; or build it step by step: add_component
+  (a vcn, subnets placed in it, then services placed in subnets), configure_component, connect_components.
+  list_available_services shows the OCI services, their attributes, defaults and allowed values.
+- After edits call validate_architecture: it checks the design against OCI's rules and returns findings with a
+  fix for each. Apply the fixes (configure_component, add_component, ...) and validate again.
+- export_mermaid returns the diagram (show it to the user in a mermaid code block); export_summary the Markdown
+  summary for the customer document. get_architecture shows the design.
 
 Terraform (per session):
 - write_terraform_files puts .tf files in the session's workspace; run_terraform_plan returns a digest and a
@@ -82,6 +94,7 @@ pub struct ToolSelection {
 /// Builds the tool router for a selection. Called once per process.
 pub fn tool_router(selection: ToolSelection) -> ToolRouter<GalleyServer> {
     let mut router = GalleyServer::hearing_tools();
+    router.merge(GalleyServer::design_tools());
     router.merge(GalleyServer::oci_tools());
     router.merge(GalleyServer::terraform_tools());
     if selection.conformance_fixtures {

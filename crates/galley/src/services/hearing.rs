@@ -1,31 +1,27 @@
 //! The hearing service: sessions and answers in the store, with compare-and-swap updates.
 //!
-//! Every change is a read-modify-write of `sessions/<id>/session.json` with the store's ETag
-//! (`StoreExt::update_json`), so concurrent calls, in this process or in another replica, never lose an update.
-//! Inside one process, calls on the same session also queue on a striped mutex, which keeps a burst of
-//! parallel `save_answer` calls from turning into a storm of CAS retries.
+//! Every change is a compare-and-swap read-modify-write of `sessions/<id>/session.json` ([`super::doc`]), so
+//! concurrent calls, in this process or in another replica, never lose an update.
 
 use std::sync::Arc;
 
 use galley_domain::hearing::{AnswerInput, Catalog, HearingError, Session};
 use galley_domain::ids::SessionId;
 use galley_domain::locale::Locale;
-use galley_store::{Key, ListOptions, PutMode, Store, StoreExt, UpdateError};
+use galley_store::{Key, ListOptions, PutMode, Store, StoreExt};
 use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::Value;
-use tokio::sync::Mutex;
 
 use super::ServiceError;
-
-const LOCK_STRIPES: usize = 64;
+use super::doc::{DocLocks, update_doc};
 
 /// Sessions and answers.
 #[derive(Debug)]
 pub struct HearingService {
     store: Arc<dyn Store>,
     catalog: Arc<Catalog>,
-    locks: Vec<Mutex<()>>,
+    locks: DocLocks,
 }
 
 /// One line of `list_sessions`.
@@ -77,17 +73,12 @@ fn session_key(id: SessionId) -> Result<Key, ServiceError> {
 impl HearingService {
     /// A service over `store` with `catalog`.
     pub fn new(store: Arc<dyn Store>, catalog: Arc<Catalog>) -> Self {
-        HearingService { store, catalog, locks: (0..LOCK_STRIPES).map(|_| Mutex::new(())).collect() }
+        HearingService { store, catalog, locks: DocLocks::default() }
     }
 
     /// The question catalog.
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
-    }
-
-    fn lock_for(&self, id: SessionId) -> &Mutex<()> {
-        let h = id.to_string().bytes().fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(usize::from(b)));
-        &self.locks[h % self.locks.len()]
     }
 
     /// Creates a session.
@@ -112,33 +103,17 @@ impl HearingService {
         }
     }
 
-    async fn update<R>(
+    async fn update<R: Send>(
         &self,
         id: SessionId,
         mut change: impl FnMut(&mut Session) -> Result<R, HearingError> + Send,
-    ) -> Result<(Session, R), ServiceError>
-    where
-        R: Send,
-    {
-        let _guard = self.lock_for(id).lock().await;
-        let mut out = None;
-        let result = self
-            .store
-            .update_json(&session_key(id)?, |current: Option<Session>| {
-                let Some(mut s) = current else { return Err(ServiceError::UnknownSession(id.to_string())) };
-                let r = change(&mut s)?;
-                out = Some(r);
-                Ok(s)
-            })
-            .await;
-        match result {
-            Ok((s, _)) => match out {
-                Some(r) => Ok((s, r)),
-                None => Err(ServiceError::InvalidInput("internal: update produced no result".into())),
-            },
-            Err(UpdateError::Aborted(e)) => Err(e),
-            Err(UpdateError::Store(e)) => Err(e.into()),
-        }
+    ) -> Result<(Session, R), ServiceError> {
+        update_doc(self.store.as_ref(), &self.locks, &session_key(id)?, |current: Option<Session>| {
+            let Some(mut s) = current else { return Err(ServiceError::UnknownSession(id.to_string())) };
+            let r = change(&mut s)?;
+            Ok((s, r))
+        })
+        .await
     }
 
     /// Validates and stores answers, all or nothing. Returns the session and the stored values.

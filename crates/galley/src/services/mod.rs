@@ -1,5 +1,7 @@
 //! Orchestration between the domain and the store. Tool functions call these; they know nothing of MCP.
 
+pub mod design;
+pub mod doc;
 pub mod hearing;
 pub mod jobs;
 pub mod oci_cli;
@@ -8,6 +10,7 @@ pub mod terraform;
 
 use std::fmt;
 
+use galley_domain::architecture::DesignError;
 use galley_domain::hearing::HearingError;
 
 /// Why a service call failed. Every message says what was wrong and what to do next, and never contains
@@ -17,6 +20,9 @@ pub enum ServiceError {
     /// The domain refused the change; nothing was stored.
     #[error(transparent)]
     Hearing(#[from] HearingError),
+    /// The design edit was refused; nothing was stored.
+    #[error(transparent)]
+    Design(#[from] DesignError),
     /// No session with this id.
     #[error(
         "no session with id {0}; call list_sessions to see existing sessions, or create_session to start one"

@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 mod deploy;
+mod design;
+mod iac;
 mod oci;
 mod oci_cli;
 mod terraform;
