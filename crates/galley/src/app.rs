@@ -9,6 +9,7 @@ use galley_store::Store;
 use crate::config::Mode;
 use crate::services::design::DesignService;
 use crate::services::hearing::HearingService;
+use crate::services::iac::IacService;
 use crate::services::jobs::JobService;
 use crate::services::oci_cli::{OciCliConfig, OciCliService, write_mode};
 use crate::services::oci_sdk::OciSdkService;
@@ -23,6 +24,8 @@ pub struct App {
     pub hearing: HearingService,
     /// Architectures: edits, validation, proposals, exports.
     pub design: DesignService,
+    /// `export_iac`: the design as Terraform in the session's workspace.
+    pub iac: IacService,
     /// Whether the MCP conformance fixtures are enabled.
     pub conformance_fixtures: bool,
     /// What the model may change (`--mode`); tools that reach OCI enforce it per call.
@@ -60,6 +63,7 @@ impl App {
             terraform,
             hearing: HearingService::new(Arc::clone(&store), catalog),
             design: DesignService::new(Arc::clone(&store), services),
+            iac: IacService::new(Arc::clone(&store)),
             store,
             conformance_fixtures,
             mode,

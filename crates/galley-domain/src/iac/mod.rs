@@ -101,7 +101,7 @@ impl IacExport {
 pub enum IacError {
     /// The design has nothing to export.
     #[error(
-        "the design has no components yet: add components (add_component or save_architecture) before export_iac"
+        "the design has no components yet: build one first (propose_architecture, save_architecture or add_component), then call export_iac again"
     )]
     Empty,
     /// The design is inconsistent; every problem is listed.

@@ -503,3 +503,17 @@ fn a_design_change_touches_only_the_files_it_changes() {
         .collect();
     assert_eq!(changed, vec!["storage.tf".to_owned()]);
 }
+
+/// What Galley generates must pass the safety scan its own Terraform runs apply (no provisioners, no external
+/// data, no file functions, only allowed providers, no backend block).
+#[test]
+fn every_example_passes_the_safety_scan() {
+    for (name, arch) in examples() {
+        let export = generate(&arch, &catalog(), &IacOptions::default()).unwrap();
+        let refusals = crate::terraform::safety::scan(
+            &export.pairs(),
+            crate::terraform::safety::Policy { allow_exec: false },
+        );
+        assert!(refusals.is_empty(), "{name}: {refusals:#?}");
+    }
+}

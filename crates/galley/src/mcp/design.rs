@@ -206,6 +206,21 @@ pub struct ProposeInput {
     pub locale: Option<String>,
 }
 
+/// Arguments of `export_iac`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExportIacInput {
+    /// The session id.
+    pub session_id: String,
+    /// Also overwrite workspace files you (the model) edited since Galley's last export. Default false: they are
+    /// kept and their difference from the new export is shown.
+    #[serde(default)]
+    pub overwrite_edited: bool,
+    /// Only report what would change; write nothing. Default false.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
 /// Arguments of `set_design_region`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -447,6 +462,52 @@ pub struct SummaryOutput {
     pub markdown: String,
     /// The design revision it describes.
     pub revision: u64,
+}
+
+/// One file of an IaC export.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct IacFileOutput {
+    /// File name in the workspace.
+    pub name: String,
+    /// unchanged, new, update, edited_in_workspace (kept unless overwrite_edited), obsolete (deleted),
+    /// workspace_only (yours, kept).
+    pub change: String,
+    /// What happened, in one sentence.
+    pub message: String,
+    /// For edited files: the line diff from the workspace's content (-) to the generated one (+).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub diff: String,
+}
+
+/// Something in the export that needs a person.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct IacNoteOutput {
+    /// The component it is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub component: Option<String>,
+    /// What to do.
+    pub message: String,
+}
+
+/// Result of `export_iac`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ExportIacOutput {
+    /// The design revision exported.
+    pub revision: u64,
+    /// Generated files with their size in bytes.
+    pub generated: BTreeMap<String, usize>,
+    /// What happened to each workspace file.
+    pub files: Vec<IacFileOutput>,
+    /// What Terraform cannot express from the design (certificates, on-premises addresses, code to deploy, ...).
+    pub notes: Vec<IacNoteOutput>,
+    /// Errors of the offline provider-schema check (none expected).
+    pub schema_errors: Vec<String>,
+    /// Resources whose type the offline schema does not describe (checked by Terraform itself at plan time).
+    pub unchecked_resources: usize,
+    /// Whether the workspace was changed.
+    pub written: bool,
+    /// What to do next.
+    pub next_step: String,
 }
 
 const AFTER_EDIT: &str = "Call validate_architecture to check the design against OCI's rules, or export_mermaid to show the diagram.";
@@ -949,6 +1010,78 @@ impl GalleyServer {
             doc.validation = Some(&v.validation);
         }
         Ok(Json(SummaryOutput { markdown: summary(&doc), revision: v.architecture.revision }))
+    }
+
+    /// Generate Terraform for the session's architecture into the session's Terraform workspace: versions and
+    /// provider (auth chosen by the oci_auth variable: APIKey on a laptop, ResourcePrincipal in the container; no
+    /// secret written), variables only for what Terraform cannot resolve itself (compartment, region, tenancy),
+    /// network.tf (VCN, subnets derived from the VCN CIDR, gateways, route tables, security lists), one file per
+    /// component family and outputs. The files pass `terraform fmt` and Galley's offline provider-schema check.
+    /// Re-exporting never overwrites a file you edited with write_terraform_files: it lists the difference
+    /// (overwrite_edited=true replaces it). Returns each file's change, the notes that need a person, and the
+    /// schema check. Next: run_terraform_plan (needs the OCI provider), or read_terraform_file to show a file.
+    #[tool(annotations(
+        title = "Export Terraform (IaC)",
+        read_only_hint = false,
+        destructive_hint = true,
+        idempotent_hint = true,
+        open_world_hint = false
+    ))]
+    async fn export_iac(
+        &self,
+        Parameters(input): Parameters<ExportIacInput>,
+    ) -> Result<Json<ExportIacOutput>, String> {
+        let id = parse_session_id(&input.session_id).map_err(fail)?;
+        let app = self.app();
+        let out = app
+            .iac
+            .export(&app.design, &app.hearing, id, input.overwrite_edited, input.dry_run)
+            .await
+            .map_err(fail)?;
+        let edited = out
+            .changes
+            .iter()
+            .filter(|c| {
+                c.kind == galley_domain::iac::ChangeKind::EditedInWorkspace && !input.overwrite_edited
+            })
+            .count();
+        let next_step = if input.dry_run {
+            "Nothing was written (dry_run). Call export_iac without dry_run to write the files.".to_owned()
+        } else if edited > 0 {
+            format!(
+                "{edited} file(s) you edited were kept; their diffs show what the design would generate. Merge by hand with write_terraform_files, or call export_iac with overwrite_edited=true. Then run_terraform_plan."
+            )
+        } else {
+            format!(
+                "The workspace holds the design's Terraform. Call run_terraform_plan with session_id {id}, or read_terraform_file to show a file."
+            )
+        };
+        Ok(Json(ExportIacOutput {
+            revision: out.revision,
+            generated: out.generated.into_iter().collect(),
+            files: out
+                .changes
+                .into_iter()
+                .map(|c| IacFileOutput {
+                    name: c.name,
+                    change: serde_json::to_value(c.kind)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
+                    message: c.message,
+                    diff: c.diff,
+                })
+                .collect(),
+            notes: out
+                .notes
+                .into_iter()
+                .map(|n| IacNoteOutput { component: n.component, message: n.message })
+                .collect(),
+            schema_errors: out.schema_errors,
+            unchecked_resources: out.unchecked_types,
+            written: out.written,
+            next_step,
+        }))
     }
 
     /// Set the OCI region the session's design is for (e.g. "ap-tokyo-1"). It starts as the hearing's primary

@@ -3,6 +3,7 @@
 pub mod design;
 pub mod doc;
 pub mod hearing;
+pub mod iac;
 pub mod jobs;
 pub mod oci_cli;
 pub mod oci_sdk;

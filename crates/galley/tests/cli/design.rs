@@ -214,3 +214,71 @@ fn uploaded_rules_load_without_a_rebuild_and_broken_ones_are_reported() {
         assert!(!fixed["findings"].as_array().unwrap().iter().any(|f| f["rule_id"] == "acme.bucket-needs-name"), "{fixed}");
     });
 }
+
+/// export_iac writes the design's Terraform into the workspace, and a re-export never overwrites a file the
+/// model edited: it shows the diff and keeps it unless overwrite_edited.
+#[test]
+fn export_iac_writes_the_workspace_and_keeps_edited_files() {
+    let server = Server::start("memory://", &[]);
+    let mcp = Mcp::new(server.mcp_url());
+    rt().block_on(async {
+        let sid = ec_site_session(&mcp).await;
+        let e = mcp.err("export_iac", json!({"session_id": sid})).await;
+        assert!(e.contains("propose_architecture") || e.contains("empty"), "{e}");
+        mcp.ok("propose_architecture", json!({"session_id": sid})).await;
+        let dry = mcp.ok("export_iac", json!({"session_id": sid, "dry_run": true})).await;
+        assert_eq!(dry["written"], false);
+        let listed = mcp.ok("list_terraform_files", json!({"session_id": sid})).await;
+        assert!(listed["files"].as_array().unwrap().is_empty(), "{listed}");
+
+        let out = mcp.ok("export_iac", json!({"session_id": sid})).await;
+        assert_eq!(out["written"], true);
+        assert!(out["schema_errors"].as_array().unwrap().is_empty(), "{out}");
+        for f in [
+            "versions.tf",
+            "providers.tf",
+            "variables.tf",
+            "network.tf",
+            "containers.tf",
+            "database.tf",
+            "outputs.tf",
+        ] {
+            assert!(out["generated"].get(f).is_some(), "{f} missing: {out}");
+        }
+        assert!(out["files"].as_array().unwrap().iter().all(|f| f["change"] == "new"), "{out}");
+        let network = mcp.ok("read_terraform_file", json!({"session_id": sid, "name": "network.tf"})).await;
+        let text = network["content"].as_str().unwrap();
+        assert!(text.contains("oci_core_services") && text.contains("vcn_cidr"), "{text}");
+
+        // The model fixes a file by hand; a re-export keeps it and shows the difference.
+        let edited = format!("{text}\n# tuned by hand\n");
+        mcp.ok(
+            "write_terraform_files",
+            json!({"session_id": sid, "files": [{"name": "network.tf", "content": edited}]}),
+        )
+        .await;
+        mcp.ok(
+            "configure_component",
+            json!({"session_id": sid, "component_id": "oke", "config": {"node_count": 5}}),
+        )
+        .await;
+        let again = mcp.ok("export_iac", json!({"session_id": sid})).await;
+        let by_name = |v: &Value, n: &str| {
+            v["files"].as_array().unwrap().iter().find(|f| f["name"] == n).cloned().unwrap()
+        };
+        let net = by_name(&again, "network.tf");
+        assert_eq!(net["change"], "edited_in_workspace", "{again}");
+        assert!(net["diff"].as_str().unwrap().contains("-# tuned by hand"), "{net}");
+        assert_eq!(by_name(&again, "containers.tf")["change"], "update", "{again}");
+        assert_eq!(by_name(&again, "versions.tf")["change"], "unchanged", "{again}");
+        let kept = mcp.ok("read_terraform_file", json!({"session_id": sid, "name": "network.tf"})).await;
+        assert!(kept["content"].as_str().unwrap().contains("# tuned by hand"));
+        let forced = mcp.ok("export_iac", json!({"session_id": sid, "overwrite_edited": true})).await;
+        assert_eq!(by_name(&forced, "network.tf")["change"], "edited_in_workspace");
+        let replaced = mcp.ok("read_terraform_file", json!({"session_id": sid, "name": "network.tf"})).await;
+        assert!(!replaced["content"].as_str().unwrap().contains("# tuned by hand"));
+        let quiet = mcp.ok("export_iac", json!({"session_id": sid})).await;
+        assert!(quiet["files"].as_array().unwrap().iter().all(|f| f["change"] == "unchanged"), "{quiet}");
+        assert_eq!(quiet["written"], false);
+    });
+}

@@ -7,8 +7,13 @@
 use std::path::Path;
 use std::process::Command;
 
+use galley_domain::architecture::Architecture;
 use galley_domain::catalog::ServiceCatalog;
+use galley_domain::design::{patterns, propose};
+use galley_domain::hearing::{AnswerInput, AnswerSource, Session};
 use galley_domain::iac::{IacOptions, example_architectures, generate};
+use galley_domain::ids::SessionId;
+use galley_domain::locale::Locale;
 
 use super::galley;
 
@@ -26,7 +31,44 @@ fn write_examples(dir: &Path) -> Vec<String> {
         names.push(name);
     }
     assert_eq!(names.len(), 4, "expected the four example designs");
+    // And every proposal pattern on an EC-site hearing: what propose_architecture saves is exported too.
+    for (name, arch) in proposals(&catalog) {
+        let export = generate(&arch, &catalog, &IacOptions::default()).unwrap();
+        let sub = dir.join(&name);
+        std::fs::create_dir_all(&sub).unwrap();
+        for f in &export.files {
+            std::fs::write(sub.join(&f.name), &f.content).unwrap();
+        }
+        names.push(name);
+    }
     names
+}
+
+/// One architecture per proposal pattern, from a hearing answered like an EC site.
+fn proposals(catalog: &ServiceCatalog) -> Vec<(String, Architecture)> {
+    let questions = galley_domain::hearing::Catalog::builtin().unwrap();
+    let now: jiff::Timestamp = "2026-12-01T00:00:00Z".parse().unwrap();
+    let id = SessionId::from_uuid(uuid::Uuid::nil());
+    let mut session = Session::new(id, "Acme", "EC", Locale::En, None, now).unwrap();
+    let answers: Vec<AnswerInput> = super::design::EC_SITE
+        .iter()
+        .map(|(q, v)| AnswerInput {
+            question_id: (*q).to_owned(),
+            value: serde_json::from_str(v).unwrap(),
+            source: AnswerSource::Customer,
+            note: None,
+        })
+        .collect();
+    session.record_answers(&questions, &answers, now).unwrap();
+    patterns()
+        .iter()
+        .map(|p| {
+            let proposal = propose(&session, &questions, catalog, Locale::En, Some(p.id)).unwrap();
+            let mut arch = Architecture::new(id, None, now);
+            arch.replace(catalog, proposal.architecture, Some(p.id.to_owned()), now).unwrap();
+            (format!("proposal-{}", p.id), arch)
+        })
+        .collect()
 }
 
 fn terraform_available() -> bool {
