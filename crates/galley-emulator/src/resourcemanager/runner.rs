@@ -4,7 +4,7 @@
 //! The job's zip is unpacked into `<work>/config`, the variables written to `terraform.tfvars.json` in the
 //! working directory, the stack's state (if any) to `terraform.tfstate` there (the local backend's default
 //! path), and then `terraform init`, and `plan -out` (+ `show -json`), `apply` (auto-approved or of the plan
-//! job's saved plan) or `destroy` run with a minimal environment (`env -i`: `PATH`, `HOME` in the work
+//! job's saved plan) or `destroy` run with a minimal environment (only `PATH`, `HOME` in the work
 //! directory, `TF_IN_AUTOMATION`, `CHECKPOINT_DISABLE`, an empty CLI configuration unless the emulator's own
 //! `TF_CLI_CONFIG_FILE` exists, `TF_PLUGIN_CACHE_DIR` when set) and a timeout per command. Standard output
 //! becomes INFO log lines and standard error ERROR lines. After an apply or destroy, failed or not, the state
@@ -206,14 +206,14 @@ fn finish(
     tracing::info!(job_id, stack_id, operation = operation.as_str(), state = state_name, "job finished");
 }
 
-/// The environment terraform runs with (as `env -i NAME=VALUE ...` arguments).
-fn environment(settings: &Settings, work: &Path) -> Vec<String> {
+/// The only environment terraform runs with (the emulator's own is not inherited).
+fn environment(settings: &Settings, work: &Path) -> Vec<(String, String)> {
     let mut env = vec![
-        format!("HOME={}", work.join("home").display()),
-        format!("TMPDIR={}", work.join("tmp").display()),
-        "TF_IN_AUTOMATION=1".to_string(),
-        "TF_INPUT=0".to_string(),
-        "CHECKPOINT_DISABLE=1".to_string(),
+        ("HOME".to_string(), work.join("home").display().to_string()),
+        ("TMPDIR".to_string(), work.join("tmp").display().to_string()),
+        ("TF_IN_AUTOMATION".to_string(), "1".to_string()),
+        ("TF_INPUT".to_string(), "0".to_string()),
+        ("CHECKPOINT_DISABLE".to_string(), "1".to_string()),
     ];
     let mut cli_config = None;
     for (name, value) in &settings.pass_env {
@@ -221,11 +221,11 @@ fn environment(settings: &Settings, work: &Path) -> Vec<String> {
             // A CLI configuration that does not exist only makes terraform warn: use an empty one instead.
             "TF_CLI_CONFIG_FILE" if !Path::new(value).is_file() => {}
             "TF_CLI_CONFIG_FILE" => cli_config = Some(value.clone()),
-            _ => env.push(format!("{name}={value}")),
+            _ => env.push((name.clone(), value.clone())),
         }
     }
     let cli_config = cli_config.unwrap_or_else(|| work.join("terraform.rc").display().to_string());
-    env.push(format!("TF_CLI_CONFIG_FILE={cli_config}"));
+    env.push(("TF_CLI_CONFIG_FILE".to_string(), cli_config));
     env
 }
 
@@ -271,14 +271,16 @@ async fn terraform(
     args: &[&str],
     log_stdout: bool,
 ) -> Result<galley_runner::Output, Failure> {
-    let mut argv = vec!["-i".to_string()];
-    argv.extend(environment(settings, work));
-    argv.push(settings.terraform_bin.clone());
-    argv.extend(args.iter().map(|a| (*a).to_string()));
-    let limits = galley_runner::Limits { timeout: settings.command_timeout, max_output: 4 * 1024 * 1024 };
+    let spec = galley_runner::Spec {
+        program: &settings.terraform_bin,
+        args: args.iter().map(|a| (*a).to_string()).collect(),
+        dir: Some(run_dir),
+        env: Some(environment(settings, work)),
+        limits: galley_runner::Limits { timeout: settings.command_timeout, max_output: 4 * 1024 * 1024 },
+    };
     let command = args.first().copied().unwrap_or("terraform");
     tracing::debug!(job_id, command, "running terraform");
-    let output = match galley_runner::run("env", &argv, Some(run_dir), &limits).await {
+    let output = match galley_runner::run_spec(&spec, None, None).await {
         Ok(output) => output,
         Err(galley_runner::Error::Timeout { timeout, .. }) => {
             return Err(Failure::new(
@@ -286,22 +288,19 @@ async fn terraform(
                 format!("terraform {command} did not finish within {} s and was stopped", timeout.as_secs()),
             ));
         }
-        Err(e) => return Err(Failure::new("INTERNAL_SERVICE_ERROR", format!("cannot run terraform: {e}"))),
+        Err(e) => {
+            return Err(Failure::new(
+                "INTERNAL_SERVICE_ERROR",
+                format!(
+                    "the emulator cannot run {:?} ({e}): install terraform or set GALLEY_EMULATOR_TERRAFORM_BIN",
+                    settings.terraform_bin
+                ),
+            ));
+        }
     };
     let mut entries = if log_stdout { lines(state, &output.stdout, Level::Info) } else { Vec::new() };
     entries.extend(lines(state, &output.stderr, Level::Error));
     append_logs(state, job_id, entries);
-    if output.code == Some(127) && output.stdout.is_empty() && output.stderr.contains(&settings.terraform_bin)
-    {
-        // `env` could not find the program.
-        return Err(Failure::new(
-            "INTERNAL_SERVICE_ERROR",
-            format!(
-                "the emulator cannot run {:?}: install terraform or set GALLEY_EMULATOR_TERRAFORM_BIN",
-                settings.terraform_bin
-            ),
-        ));
-    }
     if output.success() {
         return Ok(output);
     }
@@ -466,7 +465,8 @@ mod tests {
             ],
             ..Settings::default()
         };
-        let env = environment(&settings, Path::new("/w"));
+        let env: Vec<String> =
+            environment(&settings, Path::new("/w")).into_iter().map(|(k, v)| format!("{k}={v}")).collect();
         assert!(env.contains(&"PATH=/usr/bin".to_string()));
         assert!(env.contains(&"HOME=/w/home".to_string()));
         assert!(env.contains(&"TF_CLI_CONFIG_FILE=/w/terraform.rc".to_string()), "{env:?}");
