@@ -6,6 +6,7 @@ pub mod hearing;
 pub mod jobs;
 pub mod oci_cli;
 pub mod oci_sdk;
+pub mod rm;
 pub mod terraform;
 
 use std::fmt;

@@ -1,0 +1,221 @@
+//! Resource Manager through the real `galley` process against galley-emulator (served in-process, its RM jobs
+//! run the real `terraform` on the stack's zip): a stack from a session's workspace (created once, then
+//! updated), plan → apply of exactly that plan → status with outputs, stale and foreign plans refused, destroy
+//! with confirmation, a broken configuration's Terraform error in the status, and the write modes.
+
+use serde_json::{Value, json};
+
+use super::oci::{Emulator, serve};
+use super::{Mcp, rt, store_url};
+
+const COMPARTMENT: &str = "ocid1.compartment.oc1..rmtest";
+
+const GOOD: &str = r#"variable "greeting" {
+  type = string
+}
+
+resource "terraform_data" "hello" {
+  input = var.greeting
+}
+
+output "hello" {
+  value = terraform_data.hello.output
+}
+"#;
+
+const BROKEN: &str = r#"resource "terraform_data" "hello" {
+  input = terraform_data.missing.output
+}
+"#;
+
+fn env(emu: &Emulator) -> Vec<(&'static str, String)> {
+    let mut env = emu.api_key_env();
+    env.push(("GALLEY_OCI_ENDPOINT_RESOURCEMANAGER", emu.url.clone()));
+    env.push(("GALLEY_WORK_COMPARTMENT_ID", COMPARTMENT.into()));
+    env.push(("GALLEY_RM_POLL_MS", "200".into()));
+    env
+}
+
+async fn new_session(mcp: &Mcp, main_tf: &str) -> String {
+    let sid = mcp.ok("create_session", json!({"customer": "Acme", "project": "RM", "locale": "en"})).await
+        ["session_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    mcp.ok(
+        "write_terraform_files",
+        json!({"session_id": sid, "files": [{"name": "main.tf", "content": main_tf}]}),
+    )
+    .await;
+    sid
+}
+
+/// Waits for a run_rm_* result to finish (through get_job when it outlived its call).
+async fn finished(mcp: &Mcp, run: Value) -> Value {
+    let mut run = run;
+    for _ in 0..30 {
+        if run["status"] != "running" {
+            return run;
+        }
+        let job = mcp.ok("get_job", json!({"job_id": run["job_id"], "wait_seconds": 10})).await;
+        if job["status"] == "succeeded" {
+            run["status"] = job["status"].clone();
+            run["result"] = job["result"].clone();
+            return run;
+        }
+        assert_eq!(job["status"], "running", "{job}");
+    }
+    panic!("the RM job did not finish: {run}");
+}
+
+#[test]
+fn rm_stack_plan_apply_status_destroy_and_errors() {
+    let emu = Emulator::start();
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(&store_url(dir.path()), &env(&emu), &[]);
+    let mcp = Mcp::new(server.mcp_url());
+    rt().block_on(async {
+        let sid = new_session(&mcp, GOOD).await;
+        // No stack yet: plan says what to call first.
+        let e = mcp.err("run_rm_plan", json!({"session_id": sid})).await;
+        assert!(e.contains("create_rm_stack"), "{e}");
+        let e = mcp.err("create_rm_stack", json!({"session_id": sid, "variables": {"region": "x"}})).await;
+        assert!(e.contains("Galley sets region"), "{e}");
+
+        // Created once, then updated: one stack.
+        let first =
+            mcp.ok("create_rm_stack", json!({"session_id": sid, "variables": {"greeting": "hi"}})).await;
+        assert_eq!(first["created"], true, "{first}");
+        assert_eq!(first["compartment_id"], COMPARTMENT);
+        assert_eq!(first["terraform_version"], "1.5.x");
+        let stack_id = first["stack_id"].as_str().unwrap().to_owned();
+        let again = mcp.ok("create_rm_stack", json!({"session_id": sid})).await;
+        assert_eq!((again["created"].clone(), again["stack_id"].clone()), (json!(false), json!(stack_id)));
+        assert_eq!(again["revision"], 2);
+        {
+            let rm = emu.state.rm();
+            assert_eq!(rm.stacks.len(), 1);
+            let vars = &rm.stacks[&stack_id].variables;
+            assert_eq!(vars["greeting"], "hi", "earlier variables kept");
+            assert_eq!(vars["region"], "us-ashburn-1");
+            assert_eq!(vars["compartment_ocid"], COMPARTMENT);
+            assert!(vars["tenancy_ocid"].starts_with("ocid1.tenancy."));
+        }
+        let record: Value = serde_json::from_slice(
+            &std::fs::read(dir.path().join(format!("sessions/{sid}/rm.json"))).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            (record["schema_version"].clone(), record["stack_id"].clone()),
+            (json!(1), json!(stack_id))
+        );
+
+        // Plan, then apply exactly that plan.
+        let plan =
+            finished(&mcp, mcp.ok("run_rm_plan", json!({"session_id": sid, "wait_seconds": 50})).await).await;
+        assert_eq!(plan["status"], "succeeded", "{plan}");
+        let result = &plan["result"];
+        assert_eq!(result["operation"], "PLAN");
+        assert_eq!(result["resource_counts"], json!({"add": 1, "change": 0, "destroy": 0}), "{plan}");
+        let plan_job = plan["rm_job_id"].as_str().unwrap().to_owned();
+        let e = mcp
+            .err("run_rm_apply", json!({"session_id": sid, "plan_job_id": "ocid1.ormjob.oc1..nope"}))
+            .await;
+        assert!(e.contains("not a plan job Galley ran"), "{e}");
+        let apply = finished(
+            &mcp,
+            mcp.ok("run_rm_apply", json!({"session_id": sid, "plan_job_id": plan_job, "wait_seconds": 50}))
+                .await,
+        )
+        .await;
+        assert_eq!(apply["status"], "succeeded", "{apply}");
+        assert_eq!(apply["result"]["outputs"], json!({"hello": "hi"}), "{apply}");
+        assert_eq!(apply["result"]["resources"], json!(["terraform_data.hello"]));
+        let apply_job = apply["rm_job_id"].as_str().unwrap().to_owned();
+        assert!(emu.state.rm().jobs.contains_key(&apply_job));
+        // The same plan again: the apply ran after it.
+        let e = mcp.err("run_rm_apply", json!({"session_id": sid, "plan_job_id": plan_job})).await;
+        assert!(e.contains("changed since plan job"), "{e}");
+        let status = mcp.ok("get_rm_job_status", json!({"session_id": sid})).await;
+        assert_eq!(
+            (status["rm_job_id"].as_str(), status["lifecycle_state"].as_str()),
+            (Some(&*apply_job), Some("SUCCEEDED"))
+        );
+        assert!(
+            status["log_tail"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|l| l.as_str().unwrap().contains("Apply complete")),
+            "{status}"
+        );
+
+        // A plan made before the stack changed is refused.
+        let plan2 =
+            finished(&mcp, mcp.ok("run_rm_plan", json!({"session_id": sid, "wait_seconds": 50})).await).await;
+        mcp.ok("create_rm_stack", json!({"session_id": sid, "variables": {"greeting": "hello"}})).await;
+        let e = mcp.err("run_rm_apply", json!({"session_id": sid, "plan_job_id": plan2["rm_job_id"]})).await;
+        assert!(e.contains("the stack changed since"), "{e}");
+
+        // Destroy: only with confirm; with the apply-time variables.
+        let e = mcp.err("run_rm_destroy", json!({"session_id": sid})).await;
+        assert!(e.contains("confirm true"), "{e}");
+        let destroy = finished(
+            &mcp,
+            mcp.ok("run_rm_destroy", json!({"session_id": sid, "confirm": true, "wait_seconds": 50})).await,
+        )
+        .await;
+        assert_eq!(destroy["status"], "succeeded", "{destroy}");
+        assert_eq!(destroy["result"]["resource_counts"]["destroy"], 1, "{destroy}");
+        assert_eq!(emu.state.rm().stacks[&stack_id].variables["greeting"], "hi");
+
+        // A broken configuration: upload needed first, then Terraform's error in the result and the status.
+        mcp.ok(
+            "write_terraform_files",
+            json!({"session_id": sid, "files": [{"name": "main.tf", "content": BROKEN}]}),
+        )
+        .await;
+        let e = mcp.err("run_rm_plan", json!({"session_id": sid})).await;
+        assert!(e.contains("changed since it was uploaded"), "{e}");
+        mcp.ok("create_rm_stack", json!({"session_id": sid})).await;
+        let (is_error, failed) =
+            mcp.call("run_rm_plan", json!({"session_id": sid, "wait_seconds": 50})).await;
+        assert!(is_error, "{failed}");
+        let failed = failed.as_str().unwrap().to_owned();
+        assert!(failed.contains("Reference to undeclared resource"), "{failed}");
+        let status = mcp.ok("get_rm_job_status", json!({"session_id": sid})).await;
+        assert_eq!(status["lifecycle_state"], "FAILED");
+        assert!(status["terraform_errors"][0].as_str().unwrap().contains("undeclared resource"), "{status}");
+        assert!(status["next_step"].as_str().unwrap().contains("write_terraform_files"));
+    });
+}
+
+#[test]
+fn rm_write_modes() {
+    let emu = Emulator::start();
+    let dir = tempfile::tempdir().unwrap();
+    let plan_mode = serve(&store_url(dir.path()), &env(&emu), &["--mode", "plan"]);
+    let mcp = Mcp::new(plan_mode.mcp_url());
+    rt().block_on(async {
+        let sid = new_session(&mcp, GOOD).await;
+        mcp.ok("create_rm_stack", json!({"session_id": sid, "variables": {"greeting": "x"}})).await;
+        let plan =
+            finished(&mcp, mcp.ok("run_rm_plan", json!({"session_id": sid, "wait_seconds": 50})).await).await;
+        let e = mcp.err("run_rm_apply", json!({"session_id": sid, "plan_job_id": plan["rm_job_id"]})).await;
+        assert!(e.contains("--mode full"), "{e}");
+        let e = mcp.err("run_rm_destroy", json!({"session_id": sid, "confirm": true})).await;
+        assert!(e.contains("--mode full"), "{e}");
+    });
+    drop(plan_mode);
+    let read_only = serve(&store_url(dir.path()), &env(&emu), &["--mode", "read-only"]);
+    let mcp = Mcp::new(read_only.mcp_url());
+    rt().block_on(async {
+        let list = mcp.rpc("tools/list", json!({})).await;
+        let names: Vec<&str> =
+            list["result"]["tools"].as_array().unwrap().iter().filter_map(|t| t["name"].as_str()).collect();
+        assert!(names.contains(&"get_rm_job_status"), "{names:?}");
+        for hidden in ["create_rm_stack", "run_rm_plan", "run_rm_apply", "run_rm_destroy"] {
+            assert!(!names.contains(&hidden), "{hidden} listed in read-only mode");
+        }
+    });
+}
