@@ -8,6 +8,7 @@ use galley_store::Store;
 
 use crate::config::Mode;
 use crate::services::design::DesignService;
+use crate::services::handoff::HandoffService;
 use crate::services::hearing::HearingService;
 use crate::services::jobs::JobService;
 use crate::services::oci_cli::{OciCliConfig, OciCliService, write_mode};
@@ -38,6 +39,8 @@ pub struct App {
     pub terraform: Arc<TerraformService>,
     /// Resource Manager stacks and jobs of sessions.
     pub rm: Arc<RmService>,
+    /// Customer hand-off packages (`export_all`).
+    pub handoff: HandoffService,
 }
 
 impl App {
@@ -65,6 +68,7 @@ impl App {
             jobs,
             terraform,
             rm,
+            handoff: HandoffService::new(Arc::clone(&store), Arc::clone(&oci_sdk)),
             hearing: HearingService::new(Arc::clone(&store), catalog),
             design: DesignService::new(Arc::clone(&store), services),
             store,

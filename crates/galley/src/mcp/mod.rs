@@ -5,6 +5,7 @@
 
 pub mod conformance;
 pub mod design;
+pub mod handoff;
 pub mod hearing;
 #[cfg(test)]
 mod inventory;
@@ -67,6 +68,8 @@ Resource Manager (Terraform in the customer's tenancy):
 - create_rm_stack uploads the session's workspace as a stack (again: updates it). run_rm_plan returns an rm_job_id
   and what it would do; apply only after the user agrees, with run_rm_apply(plan_job_id). get_rm_job_status shows
   any RM job (state, Terraform errors, resources, outputs). run_rm_destroy needs confirm=true after the user agrees.
+- export_all writes the customer hand-off package (summary, diagram, stack zip with schema.yaml; on an OCI store a
+  'Deploy to Oracle Cloud' link).
 
 OCI:
 - oci_sdk_call calls any OCI API operation by service + operation + parameters (SDK names, e.g. object_storage /
@@ -104,6 +107,7 @@ pub fn tool_router(selection: ToolSelection) -> ToolRouter<GalleyServer> {
     router.merge(GalleyServer::oci_tools());
     router.merge(GalleyServer::terraform_tools());
     router.merge(GalleyServer::rm_tools());
+    router.merge(GalleyServer::handoff_tools());
     if selection.conformance_fixtures {
         router.merge(GalleyServer::conformance_tools());
     }

@@ -2,6 +2,7 @@
 
 pub mod design;
 pub mod doc;
+pub mod handoff;
 pub mod hearing;
 pub mod jobs;
 pub mod oci_cli;

@@ -219,3 +219,82 @@ fn rm_write_modes() {
         }
     });
 }
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap());
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+fn zip_names(bytes: &[u8]) -> Vec<String> {
+    let archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let mut names: Vec<String> = archive.file_names().map(|n| n.unwrap().into_owned()).collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn export_all_writes_the_hand_off_package_locally_and_links_it_on_oci() {
+    let emu = Emulator::start();
+    // Local store: files under the data dir, no link, escapes refused.
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(&store_url(dir.path()), &env(&emu), &[]);
+    let mcp = Mcp::new(server.mcp_url());
+    rt().block_on(async {
+        let sid = new_session(&mcp, GOOD).await;
+        for bad in ["../escape", "/tmp/x", "a/../../b"] {
+            let e = mcp.err("export_all", json!({"session_id": sid, "output_dir": bad})).await;
+            assert!(e.contains("relative path inside Galley's export directory"), "{bad}: {e}");
+        }
+        let out = mcp.ok("export_all", json!({"session_id": sid, "output_dir": "acme/handoff-1"})).await;
+        let root = dir.path().join("exports/acme/handoff-1");
+        assert_eq!(out["location"], root.display().to_string(), "{out}");
+        let names: Vec<&str> =
+            out["files"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["summary.md", "architecture.mmd", "stack.zip"]);
+        assert!(out.get("deploy_url").is_none(), "{out}");
+        assert!(out["summary_head"][0].as_str().unwrap().starts_with('#'), "{out}");
+        let zip = std::fs::read(root.join("stack.zip")).unwrap();
+        assert_eq!(out["files"][2]["bytes"], zip.len());
+        assert_eq!(zip_names(&zip), ["main.tf", "schema.yaml"]);
+        assert!(std::fs::read_to_string(root.join("architecture.mmd")).unwrap().starts_with("flowchart"));
+    });
+    drop(server);
+
+    // OCI store: the zip is an object with a read-only PAR, and the deploy link carries its URL.
+    let server = serve("oci://galleyns/galley-state/handoff", &env(&emu), &[]);
+    let mcp = Mcp::new(server.mcp_url());
+    let deploy = rt().block_on(async {
+        let sid = new_session(&mcp, GOOD).await;
+        let out =
+            mcp.ok("export_all", json!({"session_id": sid, "output_dir": "acme", "link_hours": 2})).await;
+        assert_eq!(out["location"], "oci://galleyns/galley-state/handoff/exports/acme", "{out}");
+        assert!(out["deploy_url_expires_at"].is_string(), "{out}");
+        out["deploy_url"].as_str().unwrap().to_owned()
+    });
+    let prefix = "https://cloud.oracle.com/resourcemanager/stacks/create?region=home&zipUrl=";
+    let par_url = percent_decode(deploy.strip_prefix(prefix).unwrap_or_else(|| panic!("{deploy}")));
+    assert!(par_url.starts_with(&format!("{}/p/", emu.url)), "{par_url}");
+    let zip = rt().block_on(async { ::reqwest::get(&par_url).await.unwrap().bytes().await.unwrap() });
+    assert_eq!(zip_names(&zip), ["main.tf", "schema.yaml"]);
+    assert_eq!(
+        zip.to_vec(),
+        emu.state.buckets()["galley-state"].objects["handoff/exports/acme/stack.zip"].data.to_vec()
+    );
+    // The PAR reads nothing else, and its token is never logged.
+    let other = par_url.replace("stack.zip", "summary.md");
+    let status = rt().block_on(async { ::reqwest::get(&other).await.unwrap().status() });
+    assert_eq!(status, 404);
+    let token = par_url.split("/p/").nth(1).unwrap().split('/').next().unwrap().to_owned();
+    assert!(!server.stderr().contains(&token), "the PAR token is in galley's log");
+}
