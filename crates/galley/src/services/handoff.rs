@@ -143,9 +143,18 @@ impl HandoffService {
         if has_tf {
             let vars = rm_schema::variables(files.iter().map(|(n, c)| (n.as_str(), c.as_str())));
             let schema = rm_schema::schema_yaml(&docs.title, &docs.description, &vars);
+            // .tfvars would override what the customer enters in the Console's form: left out.
+            let left_out: Vec<&str> =
+                files.keys().map(String::as_str).filter(|n| n.ends_with(".tfvars")).collect();
+            if !left_out.is_empty() {
+                notes.push(format!(
+                    "Left out of stack.zip: {} (the customer enters the variables in Resource Manager's form instead).",
+                    left_out.join(", ")
+                ));
+            }
             let mut entries: Vec<(String, String)> = files
                 .iter()
-                .filter(|(n, _)| n.as_str() != "schema.yaml")
+                .filter(|(n, _)| !n.ends_with(".tfvars"))
                 .map(|(n, c)| (n.clone(), c.clone()))
                 .collect();
             entries.push(("schema.yaml".to_owned(), schema));

@@ -256,7 +256,13 @@ fn export_all_writes_the_hand_off_package_locally_and_links_it_on_oci() {
             let e = mcp.err("export_all", json!({"session_id": sid, "output_dir": bad})).await;
             assert!(e.contains("relative path inside Galley's export directory"), "{bad}: {e}");
         }
+        mcp.ok(
+            "write_terraform_files",
+            json!({"session_id": sid, "files": [{"name": "terraform.tfvars", "content": "greeting = \"x\"\n"}]}),
+        )
+        .await;
         let out = mcp.ok("export_all", json!({"session_id": sid, "output_dir": "acme/handoff-1"})).await;
+        assert!(out["notes"].to_string().contains("Left out of stack.zip: terraform.tfvars"), "{out}");
         let root = dir.path().join("exports/acme/handoff-1");
         assert_eq!(out["location"], root.display().to_string(), "{out}");
         let names: Vec<&str> =
@@ -297,4 +303,46 @@ fn export_all_writes_the_hand_off_package_locally_and_links_it_on_oci() {
     assert_eq!(status, 404);
     let token = par_url.split("/p/").nth(1).unwrap().split('/').next().unwrap().to_owned();
     assert!(!server.stderr().contains(&token), "the PAR token is in galley's log");
+}
+
+/// `a` is created; `b` fails at apply time (its input is known only then), so the plan succeeds.
+const PARTIAL: &str = r#"resource "terraform_data" "a" {
+  input = timestamp()
+}
+
+resource "terraform_data" "b" {
+  input = tonumber(terraform_data.a.output)
+}
+"#;
+
+#[test]
+fn a_partial_apply_reports_created_and_failed_resources() {
+    let emu = Emulator::start();
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(&store_url(dir.path()), &env(&emu), &[]);
+    let mcp = Mcp::new(server.mcp_url());
+    rt().block_on(async {
+        let sid = new_session(&mcp, PARTIAL).await;
+        mcp.ok("create_rm_stack", json!({"session_id": sid})).await;
+        let plan =
+            finished(&mcp, mcp.ok("run_rm_plan", json!({"session_id": sid, "wait_seconds": 50})).await).await;
+        assert_eq!(plan["result"]["resource_counts"]["add"], 2, "{plan}");
+        let (is_error, text) = mcp
+            .call(
+                "run_rm_apply",
+                json!({"session_id": sid, "plan_job_id": plan["rm_job_id"], "wait_seconds": 50}),
+            )
+            .await;
+        assert!(is_error, "{text}");
+        let text = text.as_str().unwrap().to_owned();
+        assert!(text.contains("Created: terraform_data.a. Failed: terraform_data.b."), "{text}");
+        let status = mcp.ok("get_rm_job_status", json!({"session_id": sid})).await;
+        assert_eq!(status["lifecycle_state"], "FAILED");
+        assert_eq!(status["resources"], json!(["terraform_data.a"]), "{status}");
+        assert_eq!(status["failed_resources"], json!(["terraform_data.b"]), "{status}");
+        assert!(
+            status["terraform_errors"][0].as_str().unwrap().contains("Invalid function argument"),
+            "{status}"
+        );
+    });
 }

@@ -13,7 +13,7 @@ const MAX_ERRORS: usize = 10;
 
 /// A log line without Terraform's diagnostic box (`╷`, `│`, `╵`) and surrounding spaces.
 fn unboxed(line: &str) -> &str {
-    line.trim_start_matches(['╷', '│', '╵']).trim()
+    line.trim_start_matches(['╷', '│', '╵', '├', '─']).trim()
 }
 
 /// Terraform's `Error: ...` diagnostics in a log, each with the lines that follow it (where, which resource,
@@ -60,12 +60,37 @@ pub fn completed_from_log(log: &str) -> Vec<String> {
     out.into_iter().collect()
 }
 
-/// The resource addresses that failed in a log: named by an error's `with <address>,` line, or started
-/// (`Creating...`, `Modifying...`) and never completed.
+/// `in resource "T" "N":` (→ `T.N`) or `in data "T" "N":` (→ `data.T.N`) of an error's location line.
+fn located_address(line: &str) -> Option<String> {
+    let (_, rest) = line.split_once(", in ")?;
+    let (kind, rest) = rest.split_once(' ')?;
+    let mut quoted = rest.split('"').skip(1).step_by(2);
+    let (t, n) = (quoted.next()?, quoted.next()?);
+    match kind {
+        "resource" => Some(format!("{t}.{n}")),
+        "data" => Some(format!("data.{t}.{n}")),
+        _ => None,
+    }
+}
+
+/// The resource addresses that failed in a log: named by an error's `with <address>,` line or its location
+/// (`on main.tf line 6, in resource "T" "N":`), or started (`Creating...`, `Modifying...`) and never completed.
 pub fn failed_from_log(log: &str) -> Vec<String> {
     let completed: BTreeSet<String> = completed_from_log(log).into_iter().collect();
     let mut out = BTreeSet::new();
+    let mut in_error = false;
     for line in log.lines().map(unboxed) {
+        if line.starts_with("Error: ") {
+            in_error = true;
+        } else if line.starts_with("Warning: ") {
+            in_error = false;
+        }
+        if in_error
+            && line.starts_with("on ")
+            && let Some(addr) = located_address(line)
+        {
+            out.insert(addr);
+        }
         if let Some(rest) = line.strip_prefix("with ")
             && let Some(addr) = rest.strip_suffix(',')
             && !addr.contains(' ')
@@ -166,6 +191,8 @@ Error: Reference to undeclared resource
         assert!(errors[1].starts_with("Error: Reference to undeclared resource"));
         assert_eq!(completed_from_log(PARTIAL), ["terraform_data.a"]);
         assert_eq!(failed_from_log(PARTIAL), ["terraform_data.b", "terraform_data.c"]);
+        let located = "Warning: x\n  on a.tf line 1, in resource \"t\" \"w\":\nError: Invalid\n\n  on main.tf line 6, in resource \"terraform_data\" \"b\":\n  on d.tf line 2, in data \"t\" \"d\":\n";
+        assert_eq!(failed_from_log(located), ["data.t.d", "terraform_data.b"]);
         assert!(terraform_errors("Apply complete! Resources: 1 added").is_empty());
         assert_eq!(tail("a\nb\nc\n", 2), ["b", "c"]);
     }
