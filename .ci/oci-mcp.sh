@@ -13,8 +13,11 @@
 # by the CLI galley runs), starts the emulator trusting the key, then galley with the store in the emulator's
 # bucket, GALLEY_OCI_ENDPOINT_OBJECTSTORAGE pointing at the emulator and GALLEY_OCI_CLI_BIN at the venv's `oci`.
 # Then: (i) .ci/clients/hearing_flow.py, the whole hearing on the OCI store; (ii) .ci/clients/oci_tools.py,
-# run_oci_cli and oci_sdk_call; (iii) the session documents are objects in the bucket (listed by the real CLI),
-# and neither log holds a secret. Every check prints `ok - ...` or `FAIL - ...`; the last line is
+# run_oci_cli and oci_sdk_call; (iii) .ci/clients/rm_flow.py, Resource Manager stacks and jobs (the emulator's
+# jobs run the real terraform; GALLEY_OCI_ENDPOINT_RESOURCEMANAGER points at it) and export_all's hand-off zip,
+# whose schema.yaml must parse (PyYAML) and whose Terraform must pass `terraform fmt -check` and
+# `galley check-terraform`; (iv) the session documents are objects in the bucket (listed by the real CLI),
+# and neither log holds a secret (the token, the API key, the hand-off PAR's token). Every check prints `ok - ...` or `FAIL - ...`; the last line is
 # `N passed, M failed`; exit 1 on any failure.
 set -euo pipefail
 
@@ -158,6 +161,7 @@ ENDPOINT="http://127.0.0.1:$PORT_emulator"
 TOKEN="$("$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(32))')"
 STORE="oci://$NAMESPACE/$BUCKET/ci"
 if ! GALLEY_LOG="galley=info,warn" GALLEY_OCI_ENDPOINT_OBJECTSTORAGE="$ENDPOINT" GALLEY_OCI_CLI_BIN="$OCI_BIN" \
+    GALLEY_OCI_ENDPOINT_RESOURCEMANAGER="$ENDPOINT" GALLEY_WORK_COMPARTMENT_ID="$COMPARTMENT" GALLEY_RM_POLL_MS=300 \
     start galley "$GALLEY_LOG_FILE" "127.0.0.1:PORT" \
     "$GALLEY_BIN" serve --http "127.0.0.1:PORT" --store "$STORE" --token "$TOKEN"; then
     fail "galley serve --store $STORE started"
@@ -188,6 +192,41 @@ run "hearing flow over HTTP on the OCI store (auto, legacy)" "$PYTHON" hearing_f
 run "run_oci_cli (Oracle's CLI) and oci_sdk_call" \
     "$PYTHON" oci_tools.py "$URL" --namespace "$NAMESPACE" --bucket "$BUCKET" --compartment "$COMPARTMENT"
 
+HANDOFF="$WORK/handoff"
+mkdir -p "$HANDOFF"
+run "Resource Manager stacks and jobs, and export_all's hand-off package" \
+    "$PYTHON" rm_flow.py "$URL" --out "$HANDOFF"
+
+# --- the hand-off zip: schema.yaml parses, the Terraform is fmt-clean and passes galley's schema check --------
+if [[ -f "$HANDOFF/stack.zip" ]]; then
+    if check="$("$OCI_PYTHON" -c '
+import sys, yaml, zipfile
+zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])
+doc = yaml.safe_load(open(sys.argv[2] + "/schema.yaml"))
+assert doc["title"] and doc["variableGroups"], doc
+v = doc["variables"]
+assert v["compartment_ocid"]["type"] == "oci:identity:compartment:id", v
+assert v["region"]["type"] == "oci:identity:region:name", v
+assert v["greeting"]["required"] is True and v["greeting"]["type"] == "string", v
+print(len(v), "variables")' "$HANDOFF/stack.zip" "$HANDOFF/x" 2>&1)"; then
+        pass "the hand-off schema.yaml parses with PyYAML and has Resource Manager's fields ($check)"
+    else
+        fail "the hand-off schema.yaml: $(echo "$check" | tail -n 3 | tr '\n' ' ')"
+    fi
+    if out="$(terraform -chdir="$HANDOFF/x" fmt -check -diff 2>&1)"; then
+        pass "the hand-off Terraform passes terraform fmt -check"
+    else
+        fail "terraform fmt -check on the hand-off zip: $(echo "$out" | head -n 5 | tr '\n' ' ')"
+    fi
+    if out="$("$GALLEY_BIN" check-terraform "$HANDOFF/x" 2>&1)"; then
+        pass "the hand-off Terraform passes galley check-terraform"
+    else
+        fail "galley check-terraform on the hand-off zip: $(echo "$out" | head -n 5 | tr '\n' ' ')"
+    fi
+else
+    fail "rm_flow.py saved the hand-off zip"
+fi
+
 # --- what the store left in the bucket, seen by Oracle's CLI ------------------------------------------------
 if "$OCI_BIN" --endpoint "$ENDPOINT" os object list -bn "$BUCKET" --prefix ci/sessions/ --all \
     >"$WORK/list.json" 2>"$WORK/list.err" </dev/null \
@@ -195,7 +234,9 @@ if "$OCI_BIN" --endpoint "$ENDPOINT" os object list -bn "$BUCKET" --prefix ci/se
 import json, sys
 names = [o["name"] for o in json.load(open(sys.argv[1])).get("data", [])]
 docs = [n for n in names if n.endswith("/session.json")]
-assert docs and len(docs) == len(names), names
+# Besides session.json: the Terraform workspaces and stack records of rm_flow.py.
+other = [n for n in names if not n.endswith(("/session.json", "/rm.json")) and "/terraform/" not in n]
+assert docs and not other, names
 print(len(docs))' "$WORK/list.json" 2>&1)"; then
     pass "the hearing's session documents are objects under ci/sessions/ in the bucket ($sessions, listed by oci os object list)"
 else
@@ -216,6 +257,13 @@ if grep -qF -- "$key_line" "$GALLEY_LOG_FILE" "$EMU_LOG" || grep -q 'PRIVATE KEY
     fail "the logs do not contain the API private key: they do"
 else
     pass "the logs do not contain the API private key"
+fi
+if [[ -s "$HANDOFF/par_token" ]]; then
+    if grep -qF -- "$(cat "$HANDOFF/par_token")" "$GALLEY_LOG_FILE"; then
+        fail "galley's log does not contain the hand-off PAR token: it does"
+    else
+        pass "galley's log does not contain the hand-off PAR token"
+    fi
 fi
 if grep -qE ' (ERROR|WARN) |panicked' "$GALLEY_LOG_FILE"; then
     fail "galley logged no warning, error or panic: $(grep -E ' (ERROR|WARN) |panicked' "$GALLEY_LOG_FILE" | head -n 3 | tr '\n' ' ')"

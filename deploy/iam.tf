@@ -34,6 +34,8 @@ resource "oci_identity_policy" "galley" {
     "Allow dynamic-group id ${oci_identity_dynamic_group.galley.id} to read buckets in compartment id ${var.compartment_id} where target.bucket.name = '${local.bucket_name}'",
     # Put (create and overwrite), get, list and delete objects: the store. Only in this bucket.
     "Allow dynamic-group id ${oci_identity_dynamic_group.galley.id} to manage objects in compartment id ${var.compartment_id} where target.bucket.name = '${local.bucket_name}'",
+    # export_all's "Deploy to Oracle Cloud" link: a read-only pre-authenticated request on the exported zip.
+    "Allow dynamic-group id ${oci_identity_dynamic_group.galley.id} to manage buckets in compartment id ${var.compartment_id} where all {target.bucket.name = '${local.bucket_name}', request.permission = 'PAR_MANAGE'}",
     # A private OCIR repository is pulled with the container instance's resource principal (no pull secret).
     "Allow dynamic-group id ${oci_identity_dynamic_group.galley.id} to read repos in compartment id ${var.compartment_id} where target.repo.name = 'galley'",
   ]

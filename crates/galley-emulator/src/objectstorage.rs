@@ -8,6 +8,8 @@
 //! | GetBucket / HeadBucket / DeleteBucket | `GET` / `HEAD` / `DELETE /n/{ns}/b/{bucket}/` |
 //! | ListObjects | `GET /n/{ns}/b/{bucket}/o` |
 //! | PutObject / GetObject / HeadObject / DeleteObject | `PUT` / `GET` / `HEAD` / `DELETE /n/{ns}/b/{bucket}/o/{object}` |
+//! | CreatePreauthenticatedRequest (`ObjectRead` only) | `POST /n/{ns}/b/{bucket}/p/` |
+//! | GetObject through a PAR (unsigned) | `GET /p/{token}/n/{ns}/b/{bucket}/o/{object}` |
 //!
 //! Object names come percent-decoded from the raw path; a `/` inside a name may be sent as `/` or `%2F`.
 //! Buckets exist only once created (CreateBucket, or `--bucket` at start-up): a put into a missing bucket is a
@@ -50,6 +52,105 @@ pub fn router() -> Router<AppState> {
             "/n/{ns}/b/{bucket}/o/{*object}",
             get(get_object).head(head_object).put(put_object).delete(delete_object),
         )
+        .route("/n/{ns}/b/{bucket}/p", axum::routing::post(create_par))
+        .route("/n/{ns}/b/{bucket}/p/", axum::routing::post(create_par))
+        .route("/p/{token}/n/{ns}/b/{bucket}/o/{*object}", get(par_get_object))
+}
+
+/// Whether a request reads through a pre-authenticated request (`GET`/`HEAD /p/...`): those carry no signature.
+pub fn is_par_read(method: &Method, path: &str) -> bool {
+    (method == Method::GET || method == Method::HEAD) && path.starts_with("/p/")
+}
+
+/// CreatePreauthenticatedRequest: `ObjectRead` of one object until `timeExpires`.
+async fn create_par(
+    State(state): State<AppState>,
+    axum::extract::Path((ns, bucket)): axum::extract::Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    check_namespace(&state, &ns, &bucket)?;
+    if !state.buckets().contains_key(&bucket) {
+        return Err(bucket_not_found(&ns, &bucket));
+    }
+    let details: Value = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::invalid_parameter(format!("The request body is not JSON: {e}")))?;
+    let field = |name: &str| details.get(name).and_then(Value::as_str).map(str::to_owned);
+    let name = field("name").ok_or_else(|| ApiError::missing_parameter("name is required."))?;
+    let access_type =
+        field("accessType").ok_or_else(|| ApiError::missing_parameter("accessType is required."))?;
+    if access_type != "ObjectRead" {
+        return Err(ApiError::invalid_parameter(format!(
+            "accessType {access_type} is not supported by the emulator (ObjectRead is)."
+        )));
+    }
+    let object = field("objectName")
+        .filter(|o| !o.is_empty())
+        .ok_or_else(|| ApiError::missing_parameter("objectName is required for ObjectRead."))?;
+    let expires: Timestamp = field("timeExpires")
+        .ok_or_else(|| ApiError::missing_parameter("timeExpires is required."))?
+        .parse()
+        .map_err(|_| ApiError::invalid_parameter("timeExpires is not an RFC 3339 time."))?;
+    let now = state.now();
+    if expires <= now {
+        return Err(ApiError::invalid_parameter("timeExpires must be in the future."));
+    }
+    let token = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
+    let id = uuid::Uuid::new_v4().to_string();
+    let access_uri = format!(
+        "/p/{token}/n/{}/b/{}/o/{}",
+        utf8_percent_encode(&ns),
+        utf8_percent_encode(&bucket),
+        utf8_percent_encode(&object)
+    );
+    state.pars().insert(token, crate::state::Par { bucket: bucket.clone(), object: object.clone(), expires });
+    let host = header_str(&headers, "host").unwrap_or("localhost");
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({
+            "id": id,
+            "name": name,
+            "accessUri": access_uri,
+            "fullPath": format!("http://{host}{access_uri}"),
+            "objectName": object,
+            "accessType": access_type,
+            "timeCreated": json_time(now),
+            "timeExpires": json_time(expires),
+        }),
+    ))
+}
+
+/// Percent-encodes a path segment (`/` too), keeping RFC 3986's unreserved characters.
+fn utf8_percent_encode(s: &str) -> String {
+    const SEGMENT: &percent_encoding::AsciiSet =
+        &percent_encoding::NON_ALPHANUMERIC.remove(b'.').remove(b'-').remove(b'_').remove(b'~');
+    percent_encoding::utf8_percent_encode(s, SEGMENT).to_string()
+}
+
+/// GetObject through a PAR: the token must name this object and be unexpired (otherwise 404, as on OCI).
+async fn par_get_object(
+    State(state): State<AppState>,
+    axum::extract::Path((token, ns, bucket, object)): axum::extract::Path<(String, String, String, String)>,
+) -> Result<Response, ApiError> {
+    let missing = || {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "NotAuthorizedOrNotFound",
+            "The pre-authenticated request does not exist, has expired, or does not grant this object.",
+        )
+    };
+    let par = state.pars().get(&token).cloned().ok_or_else(missing)?;
+    if ns != state.namespace() || par.bucket != bucket || par.object != object || par.expires <= state.now() {
+        return Err(missing());
+    }
+    let data = {
+        let buckets = state.buckets();
+        let stored = buckets.get(&bucket).and_then(|b| b.objects.get(&object)).cloned();
+        stored.ok_or_else(|| object_not_found(&bucket, &object))?
+    };
+    let mut response = Response::new(Body::from(data.data.clone()));
+    object_headers(&mut response, &data);
+    Ok(response)
 }
 
 /// PutObject and UploadPart need only `date (request-target) host` signed (the body streams unhashed).

@@ -85,6 +85,18 @@ struct Inner {
     disk: Option<Disk>,
     rm: Mutex<RmData>,
     rm_settings: crate::resourcemanager::Settings,
+    pars: Mutex<BTreeMap<String, Par>>,
+}
+
+/// A pre-authenticated request (`ObjectRead` of one object), by its secret token.
+#[derive(Clone, Debug)]
+pub struct Par {
+    /// The bucket.
+    pub bucket: String,
+    /// The object.
+    pub object: String,
+    /// When it stops working.
+    pub expires: Timestamp,
 }
 
 impl std::fmt::Debug for AppState {
@@ -136,6 +148,7 @@ impl AppState {
             disk,
             rm: Mutex::new(RmData::default()),
             rm_settings: config.resource_manager,
+            pars: Mutex::new(BTreeMap::new()),
         })))
     }
 
@@ -174,6 +187,11 @@ impl AppState {
     /// handlers change it in single steps under the lock.
     pub fn rm(&self) -> MutexGuard<'_, RmData> {
         self.0.rm.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Locks the pre-authenticated requests (in memory only: they do not survive a restart).
+    pub fn pars(&self) -> MutexGuard<'_, BTreeMap<String, Par>> {
+        self.0.pars.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// How Resource Manager jobs run terraform.

@@ -15,6 +15,7 @@ use crate::catalog::ServiceCatalog;
 use crate::locale::Locale;
 
 pub mod mermaid;
+pub mod rm_schema;
 pub mod summary;
 
 #[cfg(test)]

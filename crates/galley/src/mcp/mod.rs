@@ -5,10 +5,12 @@
 
 pub mod conformance;
 pub mod design;
+pub mod handoff;
 pub mod hearing;
 #[cfg(test)]
 mod inventory;
 pub mod oci;
+pub mod rm;
 pub mod terraform;
 
 use std::sync::Arc;
@@ -62,6 +64,13 @@ Terraform (per session):
   run_terraform_apply(plan_id). Errors list diagnostics with file, line and a hint: fix that file and plan again.
 - run_terraform_destroy is two-step the same way. Slow runs return a job_id: poll get_job.
 
+Resource Manager (Terraform in the customer's tenancy):
+- create_rm_stack uploads the session's workspace as a stack (again: updates it). run_rm_plan returns an rm_job_id
+  and what it would do; apply only after the user agrees, with run_rm_apply(plan_job_id). get_rm_job_status shows
+  any RM job (state, Terraform errors, resources, outputs). run_rm_destroy needs confirm=true after the user agrees.
+- export_all writes the customer hand-off package (summary, diagram, stack zip with schema.yaml; on an OCI store a
+  'Deploy to Oracle Cloud' link).
+
 OCI:
 - oci_sdk_call calls any OCI API operation by service + operation + parameters (SDK names, e.g. object_storage /
   list_objects); prefer it to run_oci_cli (faster, structured). Narrow results with fields and max_results.
@@ -97,6 +106,8 @@ pub fn tool_router(selection: ToolSelection) -> ToolRouter<GalleyServer> {
     router.merge(GalleyServer::design_tools());
     router.merge(GalleyServer::oci_tools());
     router.merge(GalleyServer::terraform_tools());
+    router.merge(GalleyServer::rm_tools());
+    router.merge(GalleyServer::handoff_tools());
     if selection.conformance_fixtures {
         router.merge(GalleyServer::conformance_tools());
     }

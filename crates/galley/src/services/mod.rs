@@ -2,11 +2,13 @@
 
 pub mod design;
 pub mod doc;
+pub mod handoff;
 pub mod hearing;
 pub mod iac;
 pub mod jobs;
 pub mod oci_cli;
 pub mod oci_sdk;
+pub mod rm;
 pub mod terraform;
 
 use std::fmt;

@@ -262,7 +262,11 @@ impl OciSdkService {
         OciSdkService { mode, env, client: OnceCell::new_with(client) }
     }
 
-    async fn client(&self) -> Result<&OciClient, OciSdkError> {
+    /// The OCI client (shared with an `oci://` store, or built from the environment on first use).
+    ///
+    /// # Errors
+    /// [`OciSdkError::Credentials`] when no principal is usable.
+    pub async fn client(&self) -> Result<&OciClient, OciSdkError> {
         self.client
             .get_or_try_init(|| OciClient::from_env(self.env.clone()))
             .await

@@ -17,6 +17,7 @@ mod design;
 mod iac;
 mod oci;
 mod oci_cli;
+mod rm;
 mod terraform;
 
 const BIN: &str = env!("CARGO_BIN_EXE_galley");

@@ -20,9 +20,9 @@ const TENANCY: &str = "ocid1.tenancy.oc1..galleyclitest";
 const USER: &str = "ocid1.user.oc1..galleyclitest";
 
 /// The emulator, serving on its own runtime until dropped, and the credentials it trusts.
-struct Emulator {
-    url: String,
-    state: AppState,
+pub(crate) struct Emulator {
+    pub(crate) url: String,
+    pub(crate) state: AppState,
     home: PathBuf,
     rp_token: PathBuf,
     rp_key: PathBuf,
@@ -36,7 +36,7 @@ fn write(path: &Path, content: &str) {
 }
 
 impl Emulator {
-    fn start() -> Emulator {
+    pub(crate) fn start() -> Emulator {
         let dir = tempfile::tempdir().unwrap();
         let home = dir.path().join("home");
         // An API key as `oci setup keys` leaves it, and the config file galley reads (HOME points here).
@@ -92,7 +92,7 @@ impl Emulator {
     }
 
     /// A galley signing with the API key from `~/.oci/config` (auto: no RP environment).
-    fn api_key_env(&self) -> Vec<(&'static str, String)> {
+    pub(crate) fn api_key_env(&self) -> Vec<(&'static str, String)> {
         vec![
             ("HOME", self.home.display().to_string()),
             ("GALLEY_OCI_ENDPOINT_OBJECTSTORAGE", self.url.clone()),
@@ -122,7 +122,7 @@ impl Emulator {
 }
 
 /// `galley` with only the given OCI environment (the test's own OCI variables removed).
-fn galley_with(env: &[(&str, String)]) -> Command {
+pub(crate) fn galley_with(env: &[(&str, String)]) -> Command {
     let mut cmd = galley();
     for (k, _) in std::env::vars() {
         if k.starts_with("GALLEY_OCI_") || k.starts_with("OCI_") || k == "GALLEY_REGION" {
@@ -137,7 +137,7 @@ fn galley_with(env: &[(&str, String)]) -> Command {
 }
 
 /// `galley serve --http` on `store` with `env`.
-fn serve(store: &str, env: &[(&str, String)], extra: &[&str]) -> Server {
+pub(crate) fn serve(store: &str, env: &[(&str, String)], extra: &[&str]) -> Server {
     let port = free_port();
     let mut cmd = galley_with(env);
     cmd.args(["serve", "--http", &format!("127.0.0.1:{port}"), "--store", store, "--token", TOKEN])
