@@ -50,12 +50,15 @@ pub struct LoadedRule {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RuleSet {
     rules: BTreeMap<String, LoadedRule>,
+    /// Rules a later source replaced, by id (the first one replaced): restored by [`RuleSet::load_for`] when the
+    /// replacement does not fit the catalog, so a broken override never removes the rule it meant to change.
+    replaced: BTreeMap<String, LoadedRule>,
     regions: RegionTable,
 }
 
 impl Default for RuleSet {
     fn default() -> Self {
-        RuleSet { rules: BTreeMap::new(), regions: RegionTable::builtin() }
+        RuleSet { rules: BTreeMap::new(), replaced: BTreeMap::new(), regions: RegionTable::builtin() }
     }
 }
 
@@ -124,7 +127,11 @@ impl RuleSet {
                     ));
                     continue;
                 }
-                set.rules.insert(def.id.clone(), LoadedRule { def, source: source.to_owned() });
+                let id = def.id.clone();
+                if let Some(old) = set.rules.insert(id.clone(), LoadedRule { def, source: source.to_owned() })
+                {
+                    set.replaced.entry(id).or_insert(old);
+                }
             }
         }
         (set, problems)
@@ -140,6 +147,21 @@ impl RuleSet {
         for p in &catalog_problems {
             if let Some(id) = &p.rule_id {
                 set.rules.remove(id);
+                if let Some(original) = set.replaced.remove(id)
+                    && original.source != p.source
+                {
+                    set.rules.insert(id.clone(), original);
+                }
+            }
+        }
+        // A restored rule from an earlier upload may not fit either: those go for good (built-in rules always fit,
+        // which the tests check). Their problems were reported with the first pass or are reported now.
+        for p in set.check_against(catalog) {
+            if let Some(id) = &p.rule_id {
+                set.rules.remove(id);
+            }
+            if !catalog_problems.contains(&p) {
+                problems.push(p);
             }
         }
         problems.extend(catalog_problems);

@@ -585,3 +585,31 @@ proptest! {
         }
     }
 }
+
+/// An uploaded override that does not fit the catalog is reported and dropped, and the built-in rule it meant to
+/// replace stays in force.
+#[test]
+fn a_broken_override_keeps_the_builtin_rule() {
+    let broken = r#"
+rules:
+  - id: security.compute-public-ip
+    severity: error
+    category: security
+    match: { service: compute_instance }
+    check: { config: { no_such_attribute: false } }
+    message: { ja: "x", en: "x" }
+    fix: { ja: "x", en: "x" }
+    docs: https://docs.oracle.com/x
+"#;
+    let builtin_rule = builtin().rule("security.compute-public-ip").unwrap().clone();
+    let mut sources: Vec<(String, String)> =
+        BUILTIN_RULE_FILES.iter().map(|(a, b)| ((*a).to_owned(), (*b).to_owned())).collect();
+    sources.push(("rules/broken.yaml".to_owned(), broken.to_owned()));
+    let (set, problems) = RuleSet::load_for(&sources, &catalog());
+    assert!(
+        problems.iter().any(|p| p.source == "rules/broken.yaml" && p.message.contains("no_such_attribute")),
+        "{problems:#?}"
+    );
+    assert_eq!(set.rule("security.compute-public-ip"), Some(&builtin_rule));
+    assert_eq!(set.len(), builtin().len());
+}
