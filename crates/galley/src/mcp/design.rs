@@ -17,19 +17,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::GalleyServer;
+use super::{fail, optional_locale, parse_locale};
 use crate::services::hearing::parse_session_id;
-
-fn fail(e: impl std::fmt::Display) -> String {
-    e.to_string()
-}
-
-fn parse_locale(raw: Option<&str>, fallback: Locale) -> Result<Locale, String> {
-    raw.map_or(Ok(fallback), |l| l.parse::<Locale>().map_err(fail))
-}
-
-fn optional_locale(raw: Option<&str>) -> Result<Option<Locale>, String> {
-    raw.map(|l| l.parse::<Locale>().map_err(fail)).transpose()
-}
 
 // ---------- inputs ----------
 

@@ -9,12 +9,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::GalleyServer;
+use super::fail;
 use crate::services::handoff::{Documents, HandoffOutcome};
 use crate::services::hearing::parse_session_id;
-
-fn fail(e: impl std::fmt::Display) -> String {
-    e.to_string()
-}
 
 /// Arguments of `export_all`.
 #[derive(Debug, Deserialize, JsonSchema)]

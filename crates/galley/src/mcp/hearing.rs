@@ -15,19 +15,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::GalleyServer;
+use super::{fail, parse_locale};
 use crate::services::ServiceError;
 use crate::services::hearing::{SessionSummary, parse_session_id};
 
 // Tool functions return `Result<Json<T>, String>` spelled out (not through an alias): rmcp's macro derives the
 // output schema from that exact shape. `Err(String)` becomes an `isError` result whose text says what to do next.
-
-fn fail(e: impl std::fmt::Display) -> String {
-    e.to_string()
-}
-
-fn parse_locale(raw: Option<&str>, fallback: Locale) -> Result<Locale, String> {
-    raw.map_or(Ok(fallback), |l| l.parse::<Locale>().map_err(fail))
-}
 
 const NEXT_QUESTIONS: usize = 5;
 const CATALOG_URI: &str = "galley://hearing/questions";

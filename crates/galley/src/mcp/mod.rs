@@ -23,8 +23,13 @@ use rmcp::model::{
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler, tool_handler};
 
+use galley_domain::ids::SessionId;
+use galley_domain::locale::Locale;
+
 use crate::app::App;
 use crate::config::Mode;
+use crate::services::hearing::parse_session_id;
+use crate::services::jobs::Job;
 
 /// What the model reads first: the whole Galley workflow and the rules of the road.
 pub const INSTRUCTIONS: &str = "\
@@ -249,4 +254,40 @@ impl ServerHandler for GalleyServer {
         }
         Err(McpError::method_not_found::<rmcp::model::UnsubscribeRequestMethod>())
     }
+}
+
+// ---------- helpers shared by the tool groups ----------
+
+/// A failure as the text of an `isError` result (the message already says what to do next).
+pub(crate) fn fail(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+/// A session id given by the model.
+pub(crate) fn session(raw: &str) -> Result<SessionId, String> {
+    parse_session_id(raw).map_err(fail)
+}
+
+/// A locale given by the model, or `fallback`.
+pub(crate) fn parse_locale(raw: Option<&str>, fallback: Locale) -> Result<Locale, String> {
+    raw.map_or(Ok(fallback), |l| l.parse::<Locale>().map_err(fail))
+}
+
+/// A locale given by the model, if any.
+pub(crate) fn optional_locale(raw: Option<&str>) -> Result<Option<Locale>, String> {
+    raw.map(|l| l.parse::<Locale>().map_err(fail)).transpose()
+}
+
+/// A failed job as the text of an `isError` result: its message, id and kind, and its details.
+pub(crate) fn failure_text(job: &Job) -> String {
+    let mut text = match &job.error {
+        Some(e) => e.message.clone(),
+        None => "the job failed without a message".to_owned(),
+    };
+    text.push_str(&format!("\n(job_id {}, {})", job.job_id, job.kind));
+    if let Some(details) = job.error.as_ref().map(|e| &e.details).filter(|d| !d.is_null()) {
+        text.push_str("\ndetails: ");
+        text.push_str(&serde_json::to_string_pretty(details).unwrap_or_default());
+    }
+    text
 }

@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use galley_domain::ids::SessionId;
 use jiff::Timestamp;
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::{tool, tool_router};
@@ -13,21 +12,13 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::GalleyServer;
-use crate::services::hearing::parse_session_id;
-use crate::services::jobs::{Job, Phase};
+use super::{fail, failure_text, session};
+use crate::services::jobs::Phase;
 use crate::services::rm::{RmJobStatus, StackOutcome, Started};
 
 const DEFAULT_WAIT_SECS: u64 = 20;
 const MAX_WAIT_SECS: u64 = 50;
 const DEFAULT_LOG_LINES: usize = 30;
-
-fn fail(e: impl std::fmt::Display) -> String {
-    e.to_string()
-}
-
-fn session(raw: &str) -> Result<SessionId, String> {
-    parse_session_id(raw).map_err(fail)
-}
 
 fn wait_for(secs: Option<u64>) -> Duration {
     Duration::from_secs(secs.unwrap_or(DEFAULT_WAIT_SECS).min(MAX_WAIT_SECS))
@@ -177,19 +168,6 @@ fn next_after(session: &str, status: &RmJobStatus) -> String {
         ("DESTROY", "SUCCEEDED") => "Destroyed: the stack manages no resources now.".to_owned(),
         _ => "Read failure and terraform_errors; fix the file they name with write_terraform_files, upload it with create_rm_stack, and run run_rm_plan again. After a partial apply, resources lists what exists and failed_resources what did not.".to_owned(),
     }
-}
-
-fn failure_text(job: &Job) -> String {
-    let mut text = match &job.error {
-        Some(e) => e.message.clone(),
-        None => "the job failed without a message".to_owned(),
-    };
-    text.push_str(&format!("\n(job_id {}, {})", job.job_id, job.kind));
-    if let Some(details) = job.error.as_ref().map(|e| &e.details).filter(|d| !d.is_null()) {
-        text.push_str("\ndetails: ");
-        text.push_str(&serde_json::to_string_pretty(details).unwrap_or_default());
-    }
-    text
 }
 
 impl GalleyServer {

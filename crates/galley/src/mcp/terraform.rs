@@ -6,7 +6,6 @@
 
 use std::time::Duration;
 
-use galley_domain::ids::SessionId;
 use jiff::Timestamp;
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::model::ProgressNotificationParam;
@@ -17,8 +16,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::GalleyServer;
+use super::{fail, failure_text, session};
 use crate::services::ServiceError;
-use crate::services::hearing::parse_session_id;
 use crate::services::jobs::{Job, JobError, JobHandle, Phase, parse_job_id};
 use crate::services::terraform::workspace::{self, FileInfo};
 use crate::services::terraform::{ApplyOutcome, PlanOutcome, StateRef, TerraformService};
@@ -29,14 +28,6 @@ const DEFAULT_WAIT_SECS: u64 = 20;
 const MAX_WAIT_SECS: u64 = 50;
 /// Log lines returned by default.
 const DEFAULT_LOG_LINES: usize = 20;
-
-fn fail(e: impl std::fmt::Display) -> String {
-    e.to_string()
-}
-
-fn session(raw: &str) -> Result<SessionId, String> {
-    parse_session_id(raw).map_err(fail)
-}
 
 fn wait_for(secs: Option<u64>, default: u64) -> Duration {
     Duration::from_secs(secs.unwrap_or(default).min(MAX_WAIT_SECS))
@@ -295,19 +286,6 @@ fn plan_next_step(session: &str, p: &PlanOutcome) -> String {
             plan_id
         ),
     }
-}
-
-fn failure_text(job: &Job) -> String {
-    let (message, details) = match &job.error {
-        Some(e) => (e.message.clone(), e.details.clone()),
-        None => ("the job failed without a message".to_owned(), Value::Null),
-    };
-    let mut text = format!("{message}\n(job_id {}, {})", job.job_id, job.kind);
-    if !details.is_null() {
-        text.push_str("\ndetails: ");
-        text.push_str(&serde_json::to_string_pretty(&details).unwrap_or_default());
-    }
-    text
 }
 
 impl GalleyServer {
