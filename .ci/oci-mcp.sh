@@ -26,37 +26,8 @@ CLIENTS="$ROOT/.ci/clients"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/galley-oci-mcp.XXXXXX")"
 PIDS=()
 
-cleanup() {
-    local pid
-    for pid in "${PIDS[@]+"${PIDS[@]}"}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    for pid in "${PIDS[@]+"${PIDS[@]}"}"; do
-        wait "$pid" 2>/dev/null || true
-    done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-OUT="$WORK/results.txt"
-: >"$OUT"
-say() { printf '# %s\n' "$*"; }
-pass() { echo "ok - $*" | tee -a "$OUT"; }
-fail() { echo "FAIL - $*" | tee -a "$OUT"; }
-finish() {
-    local passed failed
-    passed="$(grep -c '^ok - ' "$OUT" || true)"
-    failed="$(grep -c '^FAIL - ' "$OUT" || true)"
-    echo
-    if [[ "$failed" -ne 0 ]]; then
-        say "failures:"
-        grep '^FAIL - ' "$OUT" || true
-    fi
-    echo "$passed passed, $failed failed"
-    if [[ "$failed" -ne 0 ]]; then exit 1; fi
-    exit 0
-}
+# shellcheck source=lib.sh
+source "$ROOT/.ci/lib.sh"
 
 # --- binaries -----------------------------------------------------------------------------------------------
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}/debug"

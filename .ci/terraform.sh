@@ -17,29 +17,8 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 CLIENTS="$ROOT/.ci/clients"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/galley-terraform.XXXXXX")"
 PIDS=()
-cleanup() {
-    local pid
-    for pid in "${PIDS[@]+"${PIDS[@]}"}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]+"${PIDS[@]}"}"; do wait "$pid" 2>/dev/null || true; done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-OUT="$WORK/results.txt"
-: >"$OUT"
-say() { printf '# %s\n' "$*"; }
-pass() { echo "ok - $*" | tee -a "$OUT"; }
-fail() { echo "FAIL - $*" | tee -a "$OUT"; }
-finish() {
-    local passed failed
-    passed="$(grep -c '^ok - ' "$OUT" || true)"
-    failed="$(grep -c '^FAIL - ' "$OUT" || true)"
-    echo
-    if [[ "$failed" -ne 0 ]]; then say "failures:"; grep '^FAIL - ' "$OUT" || true; fi
-    echo "$passed passed, $failed failed"
-    [[ "$failed" -eq 0 ]] && exit 0 || exit 1
-}
+# shellcheck source=lib.sh
+source "$ROOT/.ci/lib.sh"
 
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}/debug"
 GALLEY_BIN="${GALLEY_BIN:-$TARGET/galley}"
