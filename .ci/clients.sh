@@ -73,7 +73,7 @@ start_server() {
     for try in 1 2 3 4 5; do
         port="$(free_port)"
         log="$WORK/$name.log"
-        "$GALLEY_BIN" serve --http "127.0.0.1:$port" --store "file://$store" --token "$TOKEN" >"$log" 2>&1 &
+        GALLEY_AUTH_TOKEN="$TOKEN" "$GALLEY_BIN" serve --http "127.0.0.1:$port" --store "file://$store" >"$log" 2>&1 &
         pid=$!
         for i in $(seq 1 600); do
             if ! kill -0 "$pid" 2>/dev/null; then

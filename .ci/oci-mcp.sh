@@ -89,36 +89,6 @@ while IFS='=' read -r name _; do
     [[ "$name" == GALLEY_OCI_ENDPOINT_* ]] && unset "$name"
 done < <(env)
 
-free_port() {
-    "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# start NAME LOG READY_PATTERN CMD...: starts CMD in the background on a fresh port (the word PORT in CMD is
-# replaced), waits until its log has READY_PATTERN (PORT replaced too); sets PORT_<NAME>. Five tries.
-start() {
-    local name="$1" log="$2" ready="$3" try port pid i
-    shift 3
-    for try in 1 2 3 4 5; do
-        port="$(free_port)"
-        "${@//PORT/$port}" >"$log" 2>&1 &
-        pid=$!
-        for i in $(seq 1 300); do
-            kill -0 "$pid" 2>/dev/null || break
-            if grep -q -- "${ready//PORT/$port}" "$log"; then
-                PIDS+=("$pid")
-                printf -v "PORT_$name" '%s' "$port"
-                say "$name on 127.0.0.1:$port (pid $pid)"
-                return 0
-            fi
-            sleep 0.1
-        done
-        kill "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-        say "$name did not come up on port $port (try $try): $(tail -n 3 "$log" | tr '\n' ' ')"
-    done
-    return 1
-}
-
 # --- the emulator and galley --------------------------------------------------------------------------------
 EMU_LOG="$WORK/emulator.log"
 GALLEY_LOG_FILE="$WORK/galley.log"
@@ -133,8 +103,8 @@ TOKEN="$("$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(32))')"
 STORE="oci://$NAMESPACE/$BUCKET/ci"
 if ! GALLEY_LOG="galley=info,warn" GALLEY_OCI_ENDPOINT_OBJECTSTORAGE="$ENDPOINT" GALLEY_OCI_CLI_BIN="$OCI_BIN" \
     GALLEY_OCI_ENDPOINT_RESOURCEMANAGER="$ENDPOINT" GALLEY_WORK_COMPARTMENT_ID="$COMPARTMENT" GALLEY_RM_POLL_MS=300 \
-    start galley "$GALLEY_LOG_FILE" "127.0.0.1:PORT" \
-    "$GALLEY_BIN" serve --http "127.0.0.1:PORT" --store "$STORE" --token "$TOKEN"; then
+    GALLEY_AUTH_TOKEN="$TOKEN" start galley "$GALLEY_LOG_FILE" "127.0.0.1:PORT" \
+    "$GALLEY_BIN" serve --http "127.0.0.1:PORT" --store "$STORE"; then
     fail "galley serve --store $STORE started"
     sed 's/^/#   /' "$GALLEY_LOG_FILE" | tail -n 20
     finish

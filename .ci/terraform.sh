@@ -37,32 +37,6 @@ unset GALLEY_STORE GALLEY_MODE GALLEY_AUTH_TOKEN GALLEY_TERRAFORM_ALLOW_EXEC GAL
 TOKEN="$("$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(32))')"
 export GALLEY_LOG="galley=info,warn"
 
-free_port() { "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-
-# start NAME LOG READY CMD...: CMD in the background on a fresh port (PORT replaced); sets PORT_<NAME> and PID_<NAME>.
-start() {
-    local name="$1" log="$2" ready="$3" try port pid i
-    shift 3
-    for try in 1 2 3 4 5; do
-        port="$(free_port)"
-        "${@//PORT/$port}" >>"$log" 2>&1 &
-        pid=$!
-        for i in $(seq 1 300); do
-            kill -0 "$pid" 2>/dev/null || break
-            if grep -q -- "${ready//PORT/$port}" "$log"; then
-                PIDS+=("$pid")
-                printf -v "PORT_$name" '%s' "$port"
-                printf -v "PID_$name" '%s' "$pid"
-                return 0
-            fi
-            sleep 0.1
-        done
-        kill "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
-    return 1
-}
-
 run() {
     local desc="$1" rc=0
     shift
@@ -77,16 +51,16 @@ run() {
 # flows LABEL STORE_URL: the main flow, concurrency, and the restart, on one store.
 flows() {
     local label="$1" store="$2" log="$WORK/galley-$1.log" exec_log="$WORK/galley-$1-exec.log" line sid job
-    if ! start "plain_$label" "$log" "127.0.0.1:PORT" env GALLEY_TERRAFORM_WORK_DIR="$WORK/work-$label" \
-        "$GALLEY_BIN" serve --http "127.0.0.1:PORT" --store "$store" --token "$TOKEN"; then
+    if ! start "plain_$label" "$log" "127.0.0.1:PORT" env GALLEY_AUTH_TOKEN="$TOKEN" \
+        GALLEY_TERRAFORM_WORK_DIR="$WORK/work-$label" "$GALLEY_BIN" serve --http "127.0.0.1:PORT" --store "$store"; then
         fail "[$label] galley serve started"; sed 's/^/#   /' "$log" | tail -n 20; return
     fi
     local port_var="PORT_plain_$label"
     run "[$label] error loop, apply, stale plans, destroy, local-exec refused" \
         "$PYTHON" terraform_flow.py "http://127.0.0.1:${!port_var}/mcp?token=$TOKEN" --phase main --label "$label main"
 
-    local exec_cmd=(env GALLEY_TERRAFORM_ALLOW_EXEC=1 GALLEY_TERRAFORM_WORK_DIR="$WORK/work-$label-exec"
-        "$GALLEY_BIN" serve --http "127.0.0.1:PORT" --store "$store" --token "$TOKEN")
+    local exec_cmd=(env GALLEY_AUTH_TOKEN="$TOKEN" GALLEY_TERRAFORM_ALLOW_EXEC=1
+        GALLEY_TERRAFORM_WORK_DIR="$WORK/work-$label-exec" "$GALLEY_BIN" serve --http "127.0.0.1:PORT" --store "$store")
     if ! start "exec_$label" "$exec_log" "127.0.0.1:PORT" "${exec_cmd[@]}"; then
         fail "[$label] galley serve (exec allowed) started"; return
     fi

@@ -65,8 +65,14 @@ pub struct ServeArgs {
     #[arg(long, env = "GALLEY_HTTP_ADDR", value_name = "ADDR", default_value = "127.0.0.1:8765")]
     pub http: SocketAddr,
     /// Access token for HTTP (?token=T or Authorization: Bearer T). Required on non-loopback addresses; on
-    /// loopback a random one is generated when absent.
-    #[arg(long, env = "GALLEY_AUTH_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    /// loopback a random one is generated when absent. A token may begin with `-` (URL-safe base64 does).
+    #[arg(
+        long,
+        env = "GALLEY_AUTH_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true,
+        allow_hyphen_values = true
+    )]
     pub token: Option<String>,
     /// Extra Host header values to accept (comma-separated or repeated), e.g. the API Gateway's hostname.
     /// On loopback, localhost/127.0.0.1/::1 are always accepted (DNS-rebinding protection); on other addresses

@@ -254,6 +254,17 @@ fn refuses_bad_configuration_with_one_clear_line() {
 }
 
 #[test]
+fn a_token_that_begins_with_a_hyphen_is_a_token_not_an_option() {
+    // URL-safe base64 (Python's secrets.token_urlsafe, Galley's own generator) starts with `-` one time in 64.
+    let token = "-Lhyphen-first-0123456789";
+    let server = Server::start_with("memory://", &["--token", token], &[]);
+    rt().block_on(async {
+        let v = Mcp::new(format!("{}/mcp?token={token}", server.base())).rpc("tools/list", json!({})).await;
+        assert!(v["result"]["tools"].as_array().unwrap().len() >= 8, "{v}");
+    });
+}
+
+#[test]
 fn loopback_without_token_generates_one_and_prints_the_url() {
     let server = Server::start_with("memory://", &[], &[]);
     let err = server.stderr();
