@@ -1,7 +1,9 @@
 //! The only place in Galley that spawns processes.
 //!
 //! Every child runs in its own process group with a timeout; on timeout (or when the caller's future is
-//! dropped) the whole group is killed, so a hung `terraform` cannot leave grandchildren behind. Output is
+//! dropped) the whole group is killed, so a hung `terraform` cannot leave grandchildren behind. A run can also be
+//! interrupted ([`Interrupt`]): the group gets SIGINT, as from Ctrl-C in a terminal (Terraform then stops after
+//! the operations in flight and saves its state), and SIGKILL only when it has not exited after a grace period. Output is
 //! captured up to a cap per stream; what is cut is counted and flagged. Arguments are passed as argv, never
 //! through a shell.
 
@@ -38,6 +40,8 @@ pub struct Output {
     pub stderr: String,
     /// Whether either stream was cut at `max_output`.
     pub truncated: bool,
+    /// Whether the run was interrupted ([`Spec::interrupt`]) and exited within the grace period.
+    pub interrupted: bool,
 }
 
 impl Output {
@@ -72,6 +76,24 @@ pub enum Error {
         /// The limit.
         timeout: Duration,
     },
+    /// The run was interrupted and did not exit within the grace period; the process group was killed.
+    #[error("{program} was interrupted and did not exit within {grace:?}, so it was killed")]
+    Killed {
+        /// Program name.
+        program: String,
+        /// The grace period it had.
+        grace: Duration,
+    },
+}
+
+/// How a caller stops a [`run_spec`] before it ends: when `token` is cancelled the process group gets SIGINT, and
+/// SIGKILL if it is still running `grace` later.
+#[derive(Debug, Clone)]
+pub struct Interrupt {
+    /// Cancelled to interrupt the run.
+    pub token: tokio_util::sync::CancellationToken,
+    /// How long the program may take to stop cleanly after SIGINT.
+    pub grace: Duration,
 }
 
 async fn read_capped(mut r: impl AsyncRead + Unpin, cap: usize) -> (Vec<u8>, bool) {
@@ -91,10 +113,14 @@ async fn read_capped(mut r: impl AsyncRead + Unpin, cap: usize) -> (Vec<u8>, boo
     (kept, truncated)
 }
 
-fn kill_group(pid: Option<u32>) {
+fn signal_group(pid: Option<u32>, signal: nix::sys::signal::Signal) {
     if let Some(pid) = pid.and_then(|p| i32::try_from(p).ok()) {
-        let _ = nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL);
+        let _ = nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pid), signal);
     }
+}
+
+fn kill_group(pid: Option<u32>) {
+    signal_group(pid, nix::sys::signal::Signal::SIGKILL);
 }
 
 /// Kills the child's process group if the run is abandoned (timeout or the caller's future dropped).
@@ -148,6 +174,7 @@ where
                 stdout: String::from_utf8_lossy(&o).into_owned(),
                 stderr: String::from_utf8_lossy(&e).into_owned(),
                 truncated: ot || et,
+                interrupted: false,
             })
         }
         Err(_) => Err(Error::Timeout { program: program.to_owned(), timeout: limits.timeout }),
@@ -167,6 +194,8 @@ pub struct Spec<'a> {
     pub env: Option<Vec<(String, String)>>,
     /// Timeout and output caps.
     pub limits: Limits,
+    /// How the caller may interrupt the run (`None`: only the timeout or dropping the future stops it).
+    pub interrupt: Option<Interrupt>,
 }
 
 /// Which stream a line came from.
@@ -252,18 +281,36 @@ pub async fn run_spec(
         );
         (o, ot, e, et, status)
     };
-    match tokio::time::timeout(spec.limits.timeout, work).await {
-        Ok((o, ot, e, et, status)) => {
-            guard.0 = None; // exited: its group id may be reused, do not signal it
-            Ok(Output {
-                code: status.ok().and_then(|s| s.code()),
-                stdout: String::from_utf8_lossy(&o).into_owned(),
-                stderr: String::from_utf8_lossy(&e).into_owned(),
-                truncated: ot || et,
-            })
+    tokio::pin!(work);
+    let interrupt = async {
+        match &spec.interrupt {
+            Some(i) => i.token.cancelled().await,
+            None => std::future::pending().await,
         }
-        Err(_) => Err(Error::Timeout { program: program.to_owned(), timeout: spec.limits.timeout }),
-    }
+    };
+    let (done, interrupted) = tokio::select! {
+        done = &mut work => (done, false),
+        () = tokio::time::sleep(spec.limits.timeout) => {
+            return Err(Error::Timeout { program: program.to_owned(), timeout: spec.limits.timeout });
+        }
+        () = interrupt => {
+            let grace = spec.interrupt.as_ref().map_or(Duration::ZERO, |i| i.grace);
+            signal_group(guard.0, nix::sys::signal::Signal::SIGINT);
+            match tokio::time::timeout(grace, &mut work).await {
+                Ok(done) => (done, true),
+                Err(_) => return Err(Error::Killed { program: program.to_owned(), grace }),
+            }
+        }
+    };
+    let (o, ot, e, et, status) = done;
+    guard.0 = None; // exited: its group id may be reused, do not signal it
+    Ok(Output {
+        code: status.ok().and_then(|s| s.code()),
+        stdout: String::from_utf8_lossy(&o).into_owned(),
+        stderr: String::from_utf8_lossy(&e).into_owned(),
+        truncated: ot || et,
+        interrupted,
+    })
 }
 
 /// Whether a process with this id exists on this machine (used to tell a crashed job owner from a live one).
@@ -336,6 +383,7 @@ mod tests {
             dir: None,
             env: Some(vec![("A".into(), "1".into()), ("PATH".into(), "/usr/bin:/bin".into())]),
             limits: Limits::default(),
+            interrupt: None,
         };
         let out = run_spec(&spec, Some(tx), None).await.unwrap();
         assert_eq!(out.stdout, "a=1 b=\n");
@@ -356,6 +404,7 @@ mod tests {
             dir: None,
             env: None,
             limits: Limits { timeout: Duration::from_secs(20), ..Limits::default() },
+            interrupt: None,
         };
         let run = tokio::spawn(async move { run_spec(&spec, None, Some(tx)).await });
         let pid = rx.await.unwrap();
@@ -370,6 +419,59 @@ mod tests {
         assert!(kill_group_named(pid, "sleep"));
         let out = run.await.unwrap().unwrap();
         assert_eq!(out.code, None, "killed by a signal");
+    }
+
+    /// A shell that, on SIGINT, prints what it was doing and exits 130 after `stop_secs`.
+    fn interruptible(
+        stop_secs: &str,
+        grace: Duration,
+    ) -> (Spec<'static>, tokio_util::sync::CancellationToken) {
+        let token = tokio_util::sync::CancellationToken::new();
+        let script = format!(
+            "trap 'sleep {stop_secs}; echo saved state; exit 130' INT; echo working; while :; do sleep 0.05; done"
+        );
+        let spec = Spec {
+            program: "sh",
+            args: vec!["-c".into(), script],
+            dir: None,
+            env: None,
+            limits: Limits { timeout: Duration::from_secs(60), ..Limits::default() },
+            interrupt: Some(Interrupt { token: token.clone(), grace }),
+        };
+        (spec, token)
+    }
+
+    async fn cancel_when_working(
+        spec: Spec<'static>,
+        token: tokio_util::sync::CancellationToken,
+    ) -> Result<Output, Error> {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let run = tokio::spawn(async move { run_spec(&spec, Some(tx), None).await });
+        while let Some((_, line)) = rx.recv().await {
+            if line == "working" {
+                break;
+            }
+        }
+        token.cancel();
+        run.await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_interrupt_lets_the_program_stop_cleanly() {
+        let (spec, token) = interruptible("0.1", Duration::from_secs(20));
+        let out = cancel_when_working(spec, token).await.unwrap();
+        assert!(out.interrupted);
+        assert_eq!(out.code, Some(130));
+        assert!(out.stdout.contains("saved state"), "{out:?}");
+    }
+
+    #[tokio::test]
+    async fn an_interrupt_kills_the_group_after_the_grace_period() {
+        let (spec, token) = interruptible("30", Duration::from_millis(300));
+        let started = std::time::Instant::now();
+        let err = cancel_when_working(spec, token).await.unwrap_err();
+        assert!(matches!(err, Error::Killed { .. }), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(20));
     }
 
     #[test]

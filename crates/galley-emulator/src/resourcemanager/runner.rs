@@ -277,6 +277,7 @@ async fn terraform(
         dir: Some(run_dir),
         env: Some(environment(settings, work)),
         limits: galley_runner::Limits { timeout: settings.command_timeout, max_output: 4 * 1024 * 1024 },
+        interrupt: None,
     };
     let command = args.first().copied().unwrap_or("terraform");
     tracing::debug!(job_id, command, "running terraform");

@@ -67,7 +67,8 @@ Terraform (per session):
 - write_terraform_files puts .tf files in the session's workspace; run_terraform_plan returns a digest and a
   plan_id. Show the digest (especially replace/destroy addresses) and apply only after the user agrees, with
   run_terraform_apply(plan_id). Errors list diagnostics with file, line and a hint: fix that file and plan again.
-- run_terraform_destroy is two-step the same way. Slow runs return a job_id: poll get_job.
+- run_terraform_destroy is two-step the same way. Slow runs return a job_id: poll get_job. To stop a run the
+  user no longer wants, call cancel_job(job_id), then run_terraform_plan to see what is left.
 
 Resource Manager (Terraform in the customer's tenancy):
 - create_rm_stack uploads the session's workspace as a stack (again: updates it). run_rm_plan returns an rm_job_id

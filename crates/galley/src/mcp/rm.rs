@@ -201,7 +201,7 @@ impl GalleyServer {
                 let next = next_after(session, &status);
                 (Some(status), next)
             }
-            Phase::Failed | Phase::Interrupted => return Err(failure_text(&job)),
+            Phase::Failed | Phase::Interrupted | Phase::Canceled => return Err(failure_text(&job)),
         };
         Ok(Json(RmRunOutput {
             job_id: job.job_id,

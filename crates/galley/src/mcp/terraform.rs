@@ -133,6 +133,17 @@ pub struct GetJobInput {
     pub log_lines: Option<usize>,
 }
 
+/// Arguments of `cancel_job`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CancelJobInput {
+    /// The job_id returned by a run_* tool (or shown by get_job).
+    pub job_id: String,
+    /// Seconds to wait for the job to stop before answering (0-50, default 20).
+    #[serde(default)]
+    pub wait_seconds: Option<u64>,
+}
+
 // ---------- outputs ----------
 
 /// Result of `write_terraform_files` and `delete_terraform_file`.
@@ -212,7 +223,7 @@ pub struct GetJobOutput {
     /// Its session.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// running, succeeded, failed or interrupted.
+    /// running, succeeded, failed, interrupted or canceled.
     pub status: Phase,
     /// The current or last step.
     pub step: String,
@@ -565,11 +576,11 @@ impl GalleyServer {
         self.run_output(&id.to_string(), handle, wait_for(input.wait_seconds, DEFAULT_WAIT_SECS), &ctx).await
     }
 
-    /// Look at a job (a Terraform plan, apply or destroy that outlived its tool call): status (running,
-    /// succeeded, failed, interrupted), step, elapsed time, the last log lines, and the result when done (a
-    /// plan's plan_id and digest, an apply's changes and outputs) or the error with diagnostics. wait_seconds
-    /// (up to 50) waits for the end first. A job whose Galley process stopped is reported interrupted and its
-    /// workspace lock released.
+    /// Look at a job (a Terraform plan, apply or destroy, or a Resource Manager job, that outlived its tool
+    /// call): status (running, succeeded, failed, interrupted, canceled), step, elapsed time, the last log lines,
+    /// and the result when done (a plan's plan_id and digest, an apply's changes and outputs) or the error with
+    /// diagnostics. wait_seconds (up to 50) waits for the end first. A job whose Galley process stopped is
+    /// reported interrupted and its workspace lock released. To stop a running job, call cancel_job.
     #[tool(annotations(
         title = "Get job",
         read_only_hint = true,
@@ -583,15 +594,60 @@ impl GalleyServer {
         ctx: RequestContext<RoleServer>,
     ) -> Result<Json<GetJobOutput>, String> {
         let job_id = parse_job_id(&input.job_id).map_err(fail)?;
+        self.job_report(&job_id, wait_for(input.wait_seconds, 0), input.log_lines, &ctx).await
+    }
+
+    /// Stop a running job: a Terraform plan, apply or destroy (Terraform gets an interrupt, as from Ctrl-C: it
+    /// finishes the operations in flight, saves the state and stops; killed only if it has not stopped after 90 s)
+    /// or a Resource Manager job (Galley asks RM to cancel it). Use it when the user wants to stop a run, or a run
+    /// works on the wrong thing. Works from any Galley replica. Waits up to wait_seconds (default 20) for the stop
+    /// and returns the job like get_job: status canceled with error.message saying what was done before the stop
+    /// (an apply lists the resources it changed), or still running (call get_job). A finished job is returned
+    /// unchanged. Then run run_terraform_plan (or run_rm_plan) to see what is left to do.
+    #[tool(annotations(
+        title = "Cancel job",
+        read_only_hint = false,
+        destructive_hint = false,
+        idempotent_hint = true,
+        open_world_hint = false
+    ))]
+    async fn cancel_job(
+        &self,
+        Parameters(input): Parameters<CancelJobInput>,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<Json<GetJobOutput>, String> {
+        let job_id = parse_job_id(&input.job_id).map_err(fail)?;
+        if self.app().jobs.cancel(&job_id).await.map_err(fail)?.is_none() {
+            return Err(no_job(&job_id));
+        }
+        self.job_report(&job_id, wait_for(input.wait_seconds, DEFAULT_WAIT_SECS), None, &ctx).await
+    }
+}
+
+fn no_job(job_id: &str) -> String {
+    ServiceError::InvalidInput(format!(
+        "no job {job_id}; job ids come from run_terraform_plan, run_terraform_apply, run_terraform_destroy and the run_rm_* tools"
+    ))
+    .to_string()
+}
+
+impl GalleyServer {
+    /// A job as get_job shows it, after waiting up to `wait` for it to finish.
+    async fn job_report(
+        &self,
+        job_id: &str,
+        wait: Duration,
+        log_lines: Option<usize>,
+        ctx: &RequestContext<RoleServer>,
+    ) -> Result<Json<GetJobOutput>, String> {
         let jobs = &self.app().jobs;
-        let wait = wait_for(input.wait_seconds, 0);
         if !wait.is_zero() {
-            if let Some(mut handle) = jobs.handle(&job_id) {
-                let _ = wait_with_progress(&mut handle, wait, &ctx).await;
+            if let Some(mut handle) = jobs.handle(job_id) {
+                let _ = wait_with_progress(&mut handle, wait, ctx).await;
             } else {
                 let deadline = tokio::time::Instant::now() + wait;
                 while tokio::time::Instant::now() < deadline {
-                    match jobs.check(&job_id).await.map_err(fail)? {
+                    match jobs.check(job_id).await.map_err(fail)? {
                         Some(job) if job.phase == Phase::Running => {
                             tokio::time::sleep(Duration::from_millis(500)).await
                         }
@@ -600,16 +656,17 @@ impl GalleyServer {
                 }
             }
         }
-        let lines = input.log_lines.unwrap_or(DEFAULT_LOG_LINES).min(200);
-        let Some(view) = jobs.view(&job_id, lines).await.map_err(fail)? else {
-            return Err(ServiceError::InvalidInput(format!(
-                "no job {job_id}; job ids come from run_terraform_plan, run_terraform_apply and run_terraform_destroy"
-            ))
-            .to_string());
+        let lines = log_lines.unwrap_or(DEFAULT_LOG_LINES).min(200);
+        let Some(view) = jobs.view(job_id, lines).await.map_err(fail)? else {
+            return Err(no_job(job_id));
         };
         let job = view.job;
         let end = job.finished_at.unwrap_or_else(Timestamp::now);
         let next_step = match job.phase {
+            Phase::Running if job.cancel_requested_at.is_some() => format!(
+                "Stopping ({}): the cancel was requested and the run is finishing the operations in flight. Call get_job again with wait_seconds 30.",
+                job.step
+            ),
             Phase::Running => format!("Still running ({}). Call get_job again with wait_seconds 30.", job.step),
             Phase::Succeeded => match job.result.as_ref().and_then(|r| serde_json::from_value::<PlanOutcome>(r.clone()).ok()) {
                 Some(p) => plan_next_step(job.session_id.as_deref().unwrap_or("?"), &p),
@@ -617,6 +674,7 @@ impl GalleyServer {
             },
             Phase::Failed => "Read error.message and error.details.diagnostics (file, line, hint), fix the file with write_terraform_files and run run_terraform_plan again.".to_owned(),
             Phase::Interrupted => "The run stopped with its Galley process. Run run_terraform_plan to see the current state and what is left to do.".to_owned(),
+            Phase::Canceled => "Canceled. Tell the user what error.message says was done before the stop, then run run_terraform_plan (or run_rm_plan for a Resource Manager job) to see what is left to do.".to_owned(),
         };
         Ok(Json(GetJobOutput {
             elapsed_seconds: end.duration_since(job.started_at).as_secs_f64().max(0.0),

@@ -8,6 +8,12 @@
 //! `interrupted` by whoever looks at it first (a `get_job`, the start-up sweep, or a run that wants its lock), and
 //! the locks it held are released.
 //!
+//! A job is canceled with [`JobService::cancel`] from any replica: the request is written into the job document
+//! (`cancel_requested_at`) and the owner, which reads the document at every heartbeat, cancels the job's
+//! [`JobCtx::cancel_token`]; in the owning process the token is cancelled at once. Work that runs a child passes
+//! the token to [`galley_runner::Interrupt`] (SIGINT, then SIGKILL after [`CANCEL_GRACE`]); any work still running
+//! [`CANCEL_GRACE`] + [`HARD_STOP_MARGIN`] after the cancel is dropped. A canceled job ends `canceled`.
+//!
 //! Locks ([`Lock`], e.g. `tfstate/<session>/lock.json`) name the job holding them and are taken with
 //! `PutMode::Create`, so two replicas never both hold one; a lock whose job is finished or interrupted is taken
 //! over with a compare-and-swap on its ETag.
@@ -23,6 +29,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
 
 use super::ServiceError;
 
@@ -36,6 +43,10 @@ pub const STALE_AFTER: Duration = Duration::from_secs(15);
 pub const CHILD_PROGRAM: &str = "terraform";
 /// The most log bytes kept per job (the end is kept).
 pub const MAX_LOG_BYTES: usize = 512 * 1024;
+/// How long a child (terraform) has after SIGINT to finish the operations in flight and save its state.
+pub const CANCEL_GRACE: Duration = Duration::from_secs(90);
+/// After [`CANCEL_GRACE`], how long a canceled job's work may still take before it is dropped.
+pub const HARD_STOP_MARGIN: Duration = Duration::from_secs(15);
 
 /// Where a job is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -49,6 +60,8 @@ pub enum Phase {
     Failed,
     /// Its process stopped (restart, crash) before it finished; its locks were released.
     Interrupted,
+    /// Stopped by `cancel_job`; `error` says what was done before the stop.
+    Canceled,
 }
 
 impl Phase {
@@ -118,6 +131,9 @@ pub struct Job {
     /// interrupted on the same host.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub child_pgid: Option<u32>,
+    /// When `cancel_job` asked the job to stop (the owner stops it at its next heartbeat).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancel_requested_at: Option<Timestamp>,
     /// Lines logged so far.
     pub log_lines: u64,
     /// The outcome, when it succeeded (and partial results of a failure).
@@ -161,6 +177,7 @@ pub struct JobCtx {
     pub job_id: String,
     inner: Arc<Mutex<Live>>,
     progress: Arc<watch::Sender<Progress>>,
+    cancel: CancellationToken,
 }
 
 #[derive(Debug, Default)]
@@ -205,6 +222,17 @@ impl JobCtx {
         live.dirty = true;
     }
 
+    /// Cancelled when the job is asked to stop (`cancel_job`): work passes it to the child it runs, or checks
+    /// it between steps.
+    pub fn cancel_token(&self) -> &CancellationToken {
+        &self.cancel
+    }
+
+    /// Whether the job was asked to stop.
+    pub fn is_canceled(&self) -> bool {
+        self.cancel.is_cancelled()
+    }
+
     fn child(&self) -> Option<u32> {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner).child
     }
@@ -226,6 +254,7 @@ pub struct JobHandle {
     /// Progress updates.
     pub progress: watch::Receiver<Progress>,
     done: watch::Receiver<Option<Job>>,
+    cancel: CancellationToken,
 }
 
 impl JobHandle {
@@ -280,6 +309,12 @@ impl JobService {
             host: galley_runner::host_name(),
             pid: std::process::id(),
         };
+        JobService { store, owner, running: Mutex::new(HashMap::new()) }
+    }
+
+    /// A service whose jobs belong to `owner` (tests: another replica on another host).
+    #[cfg(test)]
+    fn with_owner(store: Arc<dyn Store>, owner: Owner) -> Self {
         JobService { store, owner, running: Mutex::new(HashMap::new()) }
     }
 
@@ -397,6 +432,7 @@ impl JobService {
             heartbeat_at: now,
             finished_at: None,
             child_pgid: None,
+            cancel_requested_at: None,
             log_lines: 0,
             result: None,
             error: None,
@@ -406,7 +442,13 @@ impl JobService {
         // or it would take the job for abandoned.
         let (progress_tx, progress_rx) = watch::channel(Progress::default());
         let (done_tx, done_rx) = watch::channel(None);
-        let handle = JobHandle { job_id: job_id.clone(), progress: progress_rx, done: done_rx };
+        let cancel = CancellationToken::new();
+        let handle = JobHandle {
+            job_id: job_id.clone(),
+            progress: progress_rx,
+            done: done_rx,
+            cancel: cancel.clone(),
+        };
         self.running.lock().unwrap_or_else(PoisonError::into_inner).insert(job_id.clone(), handle.clone());
         let untrack = || {
             self.running.lock().unwrap_or_else(PoisonError::into_inner).remove(&job_id);
@@ -445,13 +487,22 @@ impl JobService {
                 return Err(e.into());
             }
         }
-        let ctx = JobCtx { job_id: job_id.clone(), inner: Arc::default(), progress: Arc::new(progress_tx) };
+        let ctx =
+            JobCtx { job_id: job_id.clone(), inner: Arc::default(), progress: Arc::new(progress_tx), cancel };
         let service = Arc::clone(self);
         tokio::spawn(async move {
             let beat = service.heartbeat_loop(ctx.clone());
+            let hard_stop = async {
+                ctx.cancel.cancelled().await;
+                tokio::time::sleep(CANCEL_GRACE + HARD_STOP_MARGIN).await;
+            };
             let outcome = tokio::select! {
                 outcome = work(ctx.clone()) => outcome,
                 () = beat => Err(JobError::msg("internal: the heartbeat stopped")),
+                () = hard_stop => Err(JobError::msg(format!(
+                    "canceled: the work did not stop within {} s of the cancel and was abandoned (its child processes were killed); check what it left with run_terraform_plan or get_rm_job_status",
+                    (CANCEL_GRACE + HARD_STOP_MARGIN).as_secs()
+                ))),
             };
             let finished = service.finish(&ctx, &locks, outcome).await;
             service.running.lock().unwrap_or_else(PoisonError::into_inner).remove(&ctx.job_id);
@@ -513,7 +564,14 @@ impl JobService {
         logged?;
         end.take();
         match result {
-            Ok((job, _)) => Ok(Some(job)),
+            Ok((job, _)) => {
+                if job.phase == Phase::Running && job.cancel_requested_at.is_some() && !ctx.is_canceled() {
+                    tracing::info!(job = %ctx.job_id, "cancel requested from another process; stopping the job");
+                    ctx.log("== cancel requested: stopping");
+                    ctx.cancel.cancel();
+                }
+                Ok(Some(job))
+            }
             Err(UpdateError::Aborted(why)) => {
                 tracing::warn!(job = %ctx.job_id, why, "job document not updated");
                 Ok(None)
@@ -525,6 +583,7 @@ impl JobService {
     async fn finish(&self, ctx: &JobCtx, locks: &[Key], outcome: Result<Value, JobError>) -> Option<Job> {
         let end = match outcome {
             Ok(v) => (Phase::Succeeded, Some(v), None),
+            Err(e) if ctx.is_canceled() => (Phase::Canceled, None, Some(e)),
             Err(e) => (Phase::Failed, None, Some(e)),
         };
         // Recording the end and releasing the locks are independent writes: do them at the same time.
@@ -610,6 +669,42 @@ impl JobService {
         let all: Vec<&str> = log.lines().collect();
         let log_tail = all[all.len().saturating_sub(lines)..].iter().map(|l| (*l).to_owned()).collect();
         Ok(Some(JobView { job, log_tail }))
+    }
+
+    /// Asks a running job to stop, wherever it runs: records the request in its document (its owner stops it at
+    /// the next heartbeat) and, when this process runs it, cancels it at once. Returns the job as it is now
+    /// (`None`: no such job); a finished job is returned unchanged.
+    pub async fn cancel(&self, job_id: &str) -> Result<Option<Job>, ServiceError> {
+        let Some(job) = self.check(job_id).await? else { return Ok(None) };
+        if job.phase.is_terminal() {
+            return Ok(Some(job));
+        }
+        let updated = self
+            .store
+            .update_json(&job_key(job_id)?, |current: Option<Job>| {
+                let Some(mut j) = current else { return Err(()) };
+                if j.phase.is_terminal() || j.cancel_requested_at.is_some() {
+                    return Err(()); // finished meanwhile, or already asked
+                }
+                j.cancel_requested_at = Some(Timestamp::now());
+                Ok(j)
+            })
+            .await;
+        let job = match updated {
+            Ok((j, _)) => {
+                tracing::info!(job = job_id, step = %j.step, "cancel requested");
+                j
+            }
+            Err(UpdateError::Aborted(())) => match self.store.get_json_opt::<Job>(&job_key(job_id)?).await? {
+                Some((j, _)) => j,
+                None => return Ok(None),
+            },
+            Err(UpdateError::Store(e)) => return Err(e.into()),
+        };
+        if let Some(handle) = self.handle(job_id) {
+            handle.cancel.cancel();
+        }
+        Ok(Some(job))
     }
 
     /// The handle of a job this process is running.
@@ -706,6 +801,7 @@ mod tests {
             heartbeat_at: now,
             finished_at: None,
             child_pgid: None,
+            cancel_requested_at: None,
             log_lines: 0,
             result: None,
             error: None,
@@ -721,6 +817,68 @@ mod tests {
         assert_eq!(seen.phase, Phase::Interrupted);
         assert!(seen.error.unwrap().message.contains("stopped during step \"apply\""));
         assert_eq!(jobs.lock_holder(&lock).await.unwrap().unwrap().job_id, other);
+    }
+
+    /// A job that waits for its cancel token, then reports what it did.
+    async fn start_cancelable(jobs: &Arc<JobService>, lock: &Key) -> JobHandle {
+        let id = uuid::Uuid::now_v7().to_string();
+        jobs.start(id, "test", None, vec![lock.clone()], true, |ctx| async move {
+            ctx.step("work");
+            ctx.cancel_token().cancelled().await;
+            Err(JobError::msg("stopped after step work"))
+        })
+        .await
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_job_is_canceled_in_its_own_process_and_its_lock_released() {
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+        let jobs = svc(&store);
+        let lock = Key::new("tfstate/s/lock.json").unwrap();
+        let mut h = start_cancelable(&jobs, &lock).await;
+        let asked = jobs.cancel(&h.job_id).await.unwrap().unwrap();
+        assert!(asked.cancel_requested_at.is_some());
+        let job = h.wait(Duration::from_secs(5)).await.unwrap();
+        assert_eq!(job.phase, Phase::Canceled);
+        assert_eq!(job.error.unwrap().message, "stopped after step work");
+        assert!(jobs.lock_holder(&lock).await.unwrap().is_none());
+        // Canceling a finished job changes nothing.
+        let again = jobs.cancel(&h.job_id).await.unwrap().unwrap();
+        assert_eq!(again.phase, Phase::Canceled);
+        assert!(jobs.cancel(&uuid::Uuid::now_v7().to_string()).await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn a_job_is_canceled_from_another_replica_at_its_next_heartbeat() {
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+        let owner = svc(&store);
+        let replica = Owner { instance: "replica".into(), host: "another-host".into(), pid: 1 };
+        let other = Arc::new(JobService::with_owner(Arc::clone(&store), replica));
+        let lock = Key::new("tfstate/s/lock.json").unwrap();
+        let mut h = start_cancelable(&owner, &lock).await;
+        let asked = other.cancel(&h.job_id).await.unwrap().unwrap();
+        assert_eq!(asked.phase, Phase::Running, "the other replica only records the request");
+        let job = h.wait(HEARTBEAT * 3).await.expect("stopped at the next heartbeat");
+        assert_eq!(job.phase, Phase::Canceled);
+        assert!(other.check(&h.job_id).await.unwrap().unwrap().phase == Phase::Canceled);
+    }
+
+    #[tokio::test]
+    async fn a_job_that_ignores_its_cancel_still_finishes_when_its_work_ends() {
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+        let jobs = svc(&store);
+        let id = uuid::Uuid::now_v7().to_string();
+        let mut h = jobs
+            .start(id, "test", None, Vec::new(), false, |_ctx| async move {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                Ok(serde_json::json!("done"))
+            })
+            .await
+            .unwrap();
+        jobs.cancel(&h.job_id).await.unwrap();
+        let job = h.wait(Duration::from_secs(5)).await.unwrap();
+        assert_eq!(job.phase, Phase::Succeeded, "work that finished anyway is not reported canceled");
     }
 
     #[test]
@@ -739,6 +897,7 @@ mod tests {
             heartbeat_at: t,
             finished_at: Some(t),
             child_pgid: None,
+            cancel_requested_at: None,
             log_lines: 3,
             result: None,
             error: Some(JobError { message: "m".into(), details: serde_json::json!({"diagnostics": []}) }),

@@ -303,7 +303,9 @@ impl OciCliService {
         tracing::info!(class = %class, command = %command.join(" "), "running the OCI CLI");
         let out = galley_runner::run(program, &argv, None, &limits).await.map_err(|e| match e {
             galley_runner::Error::NotFound { .. } => OciCliError::NotInstalled { program: program.clone() },
-            galley_runner::Error::Timeout { .. } => OciCliError::Timeout { seconds: timeout },
+            galley_runner::Error::Timeout { .. } | galley_runner::Error::Killed { .. } => {
+                OciCliError::Timeout { seconds: timeout }
+            }
             galley_runner::Error::Spawn { source, .. } => OciCliError::Spawn(source.to_string()),
         })?;
         let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);

@@ -346,3 +346,42 @@ fn a_partial_apply_reports_created_and_failed_resources() {
         );
     });
 }
+
+const SLOW: &str = r#"resource "terraform_data" "slow" {
+  input = "v1"
+  provisioner "local-exec" {
+    command = "sleep 120"
+  }
+}
+"#;
+
+#[test]
+fn cancel_job_cancels_the_resource_manager_job() {
+    let emu = Emulator::start();
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(&store_url(dir.path()), &env(&emu), &[]);
+    let mcp = Mcp::new(server.mcp_url());
+    rt().block_on(async {
+        let sid = new_session(&mcp, SLOW).await;
+        mcp.ok("create_rm_stack", json!({"session_id": sid})).await;
+        let plan =
+            finished(&mcp, mcp.ok("run_rm_plan", json!({"session_id": sid, "wait_seconds": 50})).await).await;
+        let run = mcp
+            .ok(
+                "run_rm_apply",
+                json!({"session_id": sid, "plan_job_id": plan["rm_job_id"], "wait_seconds": 2}),
+            )
+            .await;
+        assert_eq!(run["status"], "running", "{run}");
+        let canceled = mcp.ok("cancel_job", json!({"job_id": run["job_id"], "wait_seconds": 45})).await;
+        assert_eq!(canceled["status"], "canceled", "{canceled}");
+        let message = canceled["error"]["message"].as_str().unwrap();
+        assert!(message.contains("CANCELED") && message.contains("Canceled as asked"), "{message}");
+        let status = mcp.ok("get_rm_job_status", json!({"rm_job_id": run["rm_job_id"]})).await;
+        assert_eq!(status["lifecycle_state"], "CANCELED", "{status}");
+        // The stack is free again: a new plan runs.
+        let again =
+            finished(&mcp, mcp.ok("run_rm_plan", json!({"session_id": sid, "wait_seconds": 50})).await).await;
+        assert_eq!(again["status"], "succeeded", "{again}");
+    });
+}

@@ -251,3 +251,69 @@ fn one_run_per_workspace_and_a_restart_interrupts_the_job() {
         let _: Value = after;
     });
 }
+
+const FIRST_THEN_SLOW: &str = "resource \"terraform_data\" \"first\" {\n  input = \"v1\"\n}\n\nresource \"terraform_data\" \"slow\" {\n  input = terraform_data.first.output\n  provisioner \"local-exec\" {\n    command = \"sleep 120\"\n  }\n}\n";
+
+#[test]
+fn cancel_job_stops_an_apply_and_the_state_keeps_what_it_did() {
+    if !terraform_available("cancel_job_stops_an_apply_and_the_state_keeps_what_it_did") {
+        return;
+    }
+    let (store, work) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let server = serve(store.path(), work.path(), true);
+    rt().block_on(async {
+        let mcp = Mcp::new(server.mcp_url());
+        let sid = new_session(&mcp).await;
+        let plan = mcp
+            .ok(
+                "run_terraform_plan",
+                json!({"session_id": sid, "files": [{"name": "main.tf", "content": FIRST_THEN_SLOW}]}),
+            )
+            .await;
+        let plan_id = plan["plan"]["plan_id"].as_str().unwrap().to_owned();
+        let started = mcp
+            .ok("run_terraform_apply", json!({"session_id": sid, "plan_id": plan_id, "wait_seconds": 1}))
+            .await;
+        let job = started["job_id"].as_str().unwrap().to_owned();
+        // Wait until the first resource is created and the slow one is in its provisioner.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let seen = mcp.ok("get_job", json!({"job_id": job, "log_lines": 50})).await;
+            assert_eq!(seen["status"], "running", "{seen}");
+            if seen["log_tail"].as_array().unwrap().iter().any(|l| l.as_str().unwrap().contains("local-exec"))
+            {
+                break;
+            }
+            assert!(Instant::now() < deadline, "the slow resource never started: {seen}");
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+        // Bad ids are refused with what to pass instead.
+        assert!(mcp.err("cancel_job", json!({"job_id": "nope"})).await.contains("not a job id"));
+        let unknown = uuid::Uuid::now_v7().to_string();
+        assert!(mcp.err("cancel_job", json!({"job_id": unknown})).await.contains("no job"));
+
+        // The cancel answers well before the 120 s provisioner would end.
+        let canceled = mcp.ok("cancel_job", json!({"job_id": job, "wait_seconds": 45})).await;
+        assert_eq!(canceled["status"], "canceled", "{canceled}");
+        let message = canceled["error"]["message"].as_str().unwrap();
+        assert!(message.contains("apply canceled"), "{message}");
+        assert!(message.contains("terraform_data.first"), "what was done before the stop: {message}");
+        assert!(canceled["next_step"].as_str().unwrap().contains("run_terraform_plan"), "{canceled}");
+        // Canceling again changes nothing; get_job agrees.
+        let again = mcp.ok("cancel_job", json!({"job_id": job, "wait_seconds": 0})).await;
+        assert_eq!(again["status"], "canceled");
+        assert_eq!(mcp.ok("get_job", json!({"job_id": job})).await["status"], "canceled");
+
+        // The lock is free and the state has the first resource: the next plan only deals with the slow one.
+        let listed = mcp.ok("list_terraform_files", json!({"session_id": sid})).await;
+        assert!(listed.get("locked_by_job").is_none(), "lock released: {listed}");
+        let after = mcp.ok("run_terraform_plan", json!({"session_id": sid})).await;
+        let digest = &after["plan"]["digest"];
+        let touched: Vec<&str> = ["create", "update", "replace", "destroy"]
+            .iter()
+            .flat_map(|k| digest[*k].as_array().unwrap().iter().map(|v| v.as_str().unwrap()))
+            .collect();
+        assert!(touched.contains(&"terraform_data.slow"), "{after}");
+        assert!(!touched.contains(&"terraform_data.first"), "first is in the state: {after}");
+    });
+}

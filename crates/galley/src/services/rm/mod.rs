@@ -612,7 +612,16 @@ impl RmService {
                 let started = tokio::time::Instant::now();
                 let mut state = String::new();
                 let mut misses = 0;
+                let mut cancel_sent = false;
                 loop {
+                    if ctx.is_canceled() && !cancel_sent {
+                        // A graceful cancel: RM lets Terraform finish the operations in flight and keeps the state.
+                        cancel_sent = true;
+                        match rm.cancel_job(&job.id).await {
+                            Ok(()) => ctx.log(&format!("cancel_job: asked Resource Manager to cancel job {}", job.id)),
+                            Err(e) => ctx.log(&format!("CancelJob failed: {e}")),
+                        }
+                    }
                     match rm.get_job(&job.id).await {
                         Ok(now) => {
                             misses = 0;
@@ -644,7 +653,10 @@ impl RmService {
                             MAX_FOLLOW.as_secs() / 3600
                         )));
                     }
-                    tokio::time::sleep(poll).await;
+                    tokio::select! {
+                        () = tokio::time::sleep(poll) => {}
+                        () = ctx.cancel_token().cancelled(), if !cancel_sent => {}
+                    }
                 }
                 let status = this.status_with(&rm, &job.id, 40).await.map_err(|e| JobError::msg(e.to_string()))?;
                 for line in &status.log_tail {
@@ -746,9 +758,15 @@ pub fn failure_message(status: &RmJobStatus) -> String {
             status.failed_resources.join(", ")
         ));
     }
-    text.push_str(
-        "\nNext: fix the file the error names (write_terraform_files), upload it with create_rm_stack, and run run_rm_plan again; details has the whole status.",
-    );
+    if status.lifecycle_state == "CANCELED" {
+        text.push_str(
+            "\nCanceled as asked. Next: run run_rm_plan to see what is left to do (after an apply, resources lists what was created before the stop).",
+        );
+    } else {
+        text.push_str(
+            "\nNext: fix the file the error names (write_terraform_files), upload it with create_rm_stack, and run run_rm_plan again; details has the whole status.",
+        );
+    }
     text
 }
 

@@ -37,7 +37,7 @@ use sha2::{Digest, Sha256};
 use self::backend::Backend;
 use self::workspace::{Files, hex_lower};
 use super::ServiceError;
-use super::jobs::{JobCtx, JobError, JobHandle, JobService};
+use super::jobs::{CANCEL_GRACE, JobCtx, JobError, JobHandle, JobService};
 use crate::config::Mode;
 
 /// Version of the [`PlanRecord`] shape.
@@ -275,6 +275,8 @@ fn io_err(what: &str, path: &Path, e: &std::io::Error) -> JobError {
 /// What one Terraform command left.
 struct Run {
     ok: bool,
+    /// Stopped by `cancel_job` (SIGINT) and exited cleanly: only apply returns such a run, to report what it did.
+    interrupted: bool,
     diagnostics: Vec<Diagnostic>,
     events: Vec<StreamEvent>,
     stdout: String,
@@ -586,6 +588,12 @@ impl TerraformService {
         env: &[(String, String)],
         args: &[&str],
     ) -> Result<Run, JobError> {
+        let command = args.first().copied().unwrap_or("");
+        if ctx.is_canceled() {
+            return Err(JobError::msg(format!(
+                "canceled (cancel_job) before terraform {command} started; nothing was changed by this run"
+            )));
+        }
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(galley_runner::Stream, String)>();
         let spec = galley_runner::Spec {
             program: &self.config.program,
@@ -593,6 +601,10 @@ impl TerraformService {
             dir: Some(dir),
             env: Some(env.to_vec()),
             limits: galley_runner::Limits { timeout: self.config.timeout, max_output: MAX_PROCESS_OUTPUT },
+            interrupt: Some(galley_runner::Interrupt {
+                token: ctx.cancel_token().clone(),
+                grace: CANCEL_GRACE,
+            }),
         };
         let json = args.contains(&"-json");
         let pump = async {
@@ -624,9 +636,19 @@ impl TerraformService {
         let (out, (mut diagnostics, events), ()) =
             tokio::join!(galley_runner::run_spec(&spec, Some(tx), Some(pid_tx)), pump, record_child);
         ctx.set_child(None);
-        let out =
-            out.map_err(|e| JobError::msg(format!("terraform {}: {e}", args.first().unwrap_or(&""))))?;
-        if !out.success() && diagnostics.is_empty() {
+        let out = out.map_err(|e| match e {
+            galley_runner::Error::Killed { .. } => JobError::msg(format!(
+                "canceled (cancel_job): terraform {command} did not stop within {} s of the interrupt and was killed; the state in the store may miss the last changes. Run run_terraform_plan to compare the state with the configuration.",
+                CANCEL_GRACE.as_secs()
+            )),
+            e => JobError::msg(format!("terraform {command}: {e}")),
+        })?;
+        if out.interrupted && command != "apply" {
+            return Err(JobError::msg(format!(
+                "canceled (cancel_job): terraform {command} was interrupted and stopped; nothing was changed by this run"
+            )));
+        }
+        if !out.success() && diagnostics.is_empty() && !out.interrupted {
             // Terraform failed before it could speak JSON (bad flags, a crash): keep the end of its stderr.
             let tail: String = out
                 .stderr
@@ -653,7 +675,7 @@ impl TerraformService {
                 hint: None,
             });
         }
-        Ok(Run { ok: out.success(), diagnostics, events, stdout: out.stdout })
+        Ok(Run { ok: out.success(), interrupted: out.interrupted, diagnostics, events, stdout: out.stdout })
     }
 
     async fn failure(&self, what: &str, run: Run, extra: Value) -> JobError {
@@ -871,6 +893,24 @@ impl TerraformService {
                 })
                 .collect();
             let extra = serde_json::json!({ "applied": applied, "failed": failed });
+            if run.interrupted {
+                let what = if record.destroy { "destroy" } else { "apply" };
+                return Err(JobError {
+                    message: format!(
+                        "{what} canceled (cancel_job): Terraform finished the operations in flight and saved the state in the store. {} resource(s) were changed before the stop{}. Run run_terraform_plan to see what is left to create (or plan a destroy to remove what was created).",
+                        applied.len(),
+                        if applied.is_empty() {
+                            String::new()
+                        } else {
+                            format!(
+                                ": {}",
+                                applied.iter().map(|a| a.address.as_str()).collect::<Vec<_>>().join(", ")
+                            )
+                        }
+                    ),
+                    details: extra,
+                });
+            }
             let mut err = self.failure("apply", run, extra).await;
             err.message = format!(
                 "{} {} resource(s) were changed before the failure (the state in the store records them); failed: {}.",
