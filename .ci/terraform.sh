@@ -8,8 +8,9 @@
 #
 # For each store: galley without GALLEY_TERRAFORM_ALLOW_EXEC runs the main flow (error loop with file and line,
 # fix, plan, apply, outputs, stale plans, destroy, local-exec refused); galley with it (a local-exec `sleep`
-# makes applies slow) runs two concurrent applies on one workspace, then starts a long apply, is killed with
-# SIGKILL and restarted on the same store: the job must be interrupted, the lock released and the state usable.
+# makes applies slow) runs two concurrent applies on one workspace, cancels a long apply (cancel_job), then starts
+# a long apply, is killed with SIGKILL and restarted on the same store: the job must be interrupted, the lock
+# released and the state usable.
 # Every check prints `ok - ...` or `FAIL - ...`; the last line is `N passed, M failed`; exit 1 on any failure.
 set -euo pipefail
 
@@ -66,7 +67,7 @@ flows() {
     fi
     port_var="PORT_exec_$label"
     local pid_var="PID_exec_$label"
-    run "[$label] two concurrent applies on one workspace" \
+    run "[$label] two concurrent applies on one workspace, cancel_job of a long apply" \
         "$PYTHON" terraform_flow.py "http://127.0.0.1:${!port_var}/mcp?token=$TOKEN" --phase lock --label "$label lock"
     run "[$label] a long apply" \
         "$PYTHON" terraform_flow.py "http://127.0.0.1:${!port_var}/mcp?token=$TOKEN" --phase start-long --label "$label restart"

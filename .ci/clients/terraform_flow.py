@@ -4,9 +4,9 @@
 Usage:
     terraform_flow.py URL --phase main           error loop, fix, plan, apply, outputs, stale plans, destroy,
                                                  refused local-exec (server WITHOUT GALLEY_TERRAFORM_ALLOW_EXEC)
-    terraform_flow.py URL --phase lock           two concurrent applies on one workspace (server WITH
-                                                 GALLEY_TERRAFORM_ALLOW_EXEC=1: a local-exec sleep makes the
-                                                 apply slow)
+    terraform_flow.py URL --phase lock           two concurrent applies on one workspace, then cancel_job of a
+                                                 long apply (server WITH GALLEY_TERRAFORM_ALLOW_EXEC=1: a
+                                                 local-exec sleep makes the apply slow)
     terraform_flow.py URL --phase start-long     starts a long apply and prints `SESSION=<id> JOB=<id>` (the
                                                  caller then kills and restarts galley)
     terraform_flow.py URL --phase after-restart --session S --job J
@@ -55,6 +55,17 @@ SLOW = """resource "terraform_data" "slow" {
   input = "%s"
   provisioner "local-exec" {
     command = "sleep %d"
+  }
+}
+"""
+FIRST_THEN_SLOW = """resource "terraform_data" "first" {
+  input = "v1"
+}
+
+resource "terraform_data" "slow" {
+  input = terraform_data.first.output
+  provisioner "local-exec" {
+    command = "sleep 120"
   }
 }
 """
@@ -108,7 +119,7 @@ async def session(c: Client) -> str:
 async def phase_main(rep: Report, c: Client) -> None:
     tools = {t.name: t for t in (await c.list_tools()).tools}
     for name in ["write_terraform_files", "read_terraform_file", "list_terraform_files", "delete_terraform_file",
-                 "run_terraform_plan", "run_terraform_apply", "run_terraform_destroy", "get_job"]:
+                 "run_terraform_plan", "run_terraform_apply", "run_terraform_destroy", "get_job", "cancel_job"]:
         rep.check(name in tools, f"tools/list has {name}")
     sid = await session(c)
 
@@ -186,6 +197,28 @@ async def phase_lock(rep: Report, c: Client) -> None:
     rep.check(after.get("plan", {}).get("changes") is False, "the state is intact: a new plan has no changes", after)
     files = await ok(c, "list_terraform_files", {"session_id": sid})
     rep.check(files.get("state", {}).get("serial", 0) >= 1 and "locked_by_job" not in files, "state stored, lock released", files)
+
+    # cancel_job: a long apply is interrupted (Terraform saves its state), the job ends canceled, the lock is free
+    sid = await session(c)
+    plan = await ok(c, "run_terraform_plan", {"session_id": sid, "files": [{"name": "main.tf", "content": FIRST_THEN_SLOW}]})
+    started = await ok(c, "run_terraform_apply", {"session_id": sid, "plan_id": plan["plan"]["plan_id"], "wait_seconds": 0})
+    job_id = started.get("job_id", "")
+    for _ in range(120):
+        seen = await ok(c, "get_job", {"job_id": job_id, "log_lines": 50})
+        if seen.get("status") != "running" or any("local-exec" in line for line in seen.get("log_tail", [])):
+            break
+        await asyncio.sleep(0.3)
+    canceled = await ok(c, "cancel_job", {"job_id": job_id, "wait_seconds": 45})
+    message = (canceled.get("error") or {}).get("message", "")
+    rep.check(canceled.get("status") == "canceled", "cancel_job stops a running apply: status canceled", canceled)
+    rep.check("terraform_data.first" in message, "the canceled job says what the apply changed before the stop", message)
+    is_err, msg = await err(c, "cancel_job", {"job_id": "not-a-job"})
+    rep.check(is_err and "not a job id" in msg, "cancel_job refuses a malformed job id", msg)
+    after = await ok(c, "run_terraform_plan", {"session_id": sid})
+    digest = after.get("plan", {}).get("digest", {})
+    touched = [a for k in ("create", "update", "replace", "destroy") for a in digest.get(k, [])]
+    rep.check("terraform_data.slow" in touched and "terraform_data.first" not in touched,
+              "after the cancel the lock is free and the state keeps what was created", after)
 
 
 async def phase_start_long(rep: Report, c: Client) -> None:

@@ -7,11 +7,13 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use rmcp::handler::server::wrapper::{Json, Parameters};
-use rmcp::{tool, tool_router};
+use rmcp::service::RequestContext;
+use rmcp::{RoleServer, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::GalleyServer;
+use super::terraform::wait_with_progress;
 use super::{fail, failure_text, session};
 use crate::services::jobs::Phase;
 use crate::services::rm::{RmJobStatus, StackOutcome, Started};
@@ -176,9 +178,10 @@ impl GalleyServer {
         session: &str,
         started: Started,
         wait: Duration,
+        ctx: &RequestContext<RoleServer>,
     ) -> Result<Json<RmRunOutput>, String> {
         let Started { mut handle, rm_job_id, stack_id } = started;
-        let job = match handle.wait(wait).await {
+        let job = match wait_with_progress(&mut handle, wait, ctx).await {
             Some(job) => job,
             None => match self.app().jobs.check(&handle.job_id).await.map_err(fail)? {
                 Some(job) => job,
@@ -274,10 +277,11 @@ impl GalleyServer {
     async fn run_rm_plan(
         &self,
         Parameters(input): Parameters<RmPlanInput>,
+        ctx: RequestContext<RoleServer>,
     ) -> Result<Json<RmRunOutput>, String> {
         let id = session(&input.session_id)?;
         let started = self.app().rm.plan(id).await.map_err(fail)?;
-        self.rm_run_output(&id.to_string(), started, wait_for(input.wait_seconds)).await
+        self.rm_run_output(&id.to_string(), started, wait_for(input.wait_seconds), &ctx).await
     }
 
     /// Apply a Resource Manager plan the user saw and agreed to: pass its rm_job_id as plan_job_id (APPLY with
@@ -295,10 +299,11 @@ impl GalleyServer {
     async fn run_rm_apply(
         &self,
         Parameters(input): Parameters<RmApplyInput>,
+        ctx: RequestContext<RoleServer>,
     ) -> Result<Json<RmRunOutput>, String> {
         let id = session(&input.session_id)?;
         let started = self.app().rm.apply(id, &input.plan_job_id).await.map_err(fail)?;
-        self.rm_run_output(&id.to_string(), started, wait_for(input.wait_seconds)).await
+        self.rm_run_output(&id.to_string(), started, wait_for(input.wait_seconds), &ctx).await
     }
 
     /// Destroy everything the session's Resource Manager stack manages (a DESTROY job, with the variables of
@@ -315,10 +320,11 @@ impl GalleyServer {
     async fn run_rm_destroy(
         &self,
         Parameters(input): Parameters<RmDestroyInput>,
+        ctx: RequestContext<RoleServer>,
     ) -> Result<Json<RmRunOutput>, String> {
         let id = session(&input.session_id)?;
         let started = self.app().rm.destroy(id, input.confirm).await.map_err(fail)?;
-        self.rm_run_output(&id.to_string(), started, wait_for(input.wait_seconds)).await
+        self.rm_run_output(&id.to_string(), started, wait_for(input.wait_seconds), &ctx).await
     }
 
     /// The status of a Resource Manager job (by rm_job_id, or the session's last one): lifecycle state, failure

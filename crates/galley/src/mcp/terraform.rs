@@ -248,7 +248,8 @@ pub struct GetJobOutput {
 
 // ---------- helpers ----------
 
-async fn wait_with_progress(
+/// Waits up to `wait` for a job, sending its log lines as progress notifications when the request asked for them.
+pub(super) async fn wait_with_progress(
     handle: &mut JobHandle,
     wait: Duration,
     ctx: &RequestContext<RoleServer>,
