@@ -123,8 +123,18 @@ async def flow(rep: Report, c: Client, out: str) -> None:
     rep.check(job.get("status") == "succeeded" and job.get("kind") == "rm_plan",
               "get_job follows the Galley job that polled the RM job", job)
 
-    # Apply exactly that plan; outputs in the status.
-    applied = await ok(c, "run_rm_apply", {"session_id": sid, "plan_job_id": plan["rm_job_id"], "wait_seconds": 50})
+    # Apply exactly that plan (with progress notifications); outputs in the status.
+    progress: list[str] = []
+
+    async def on_progress(p: float, total: float | None, message: str | None) -> None:
+        progress.append(message or "")
+
+    r = await c.call_tool("run_rm_apply", {"session_id": sid, "plan_job_id": plan["rm_job_id"], "wait_seconds": 50},
+                          read_timeout_seconds=CALL_TIMEOUT, progress_callback=on_progress)
+    if r.is_error:
+        raise RuntimeError(f"run_rm_apply failed: {text_of(r)[:1500]}")
+    applied = r.structured_content or {}
+    rep.check(len(progress) > 0, f"progress notifications arrived while the RM apply ran ({progress[-1:] or 'none'})")
     if applied.get("status") == "running":
         await until_done(c, applied["rm_job_id"])
     status = await ok(c, "get_rm_job_status", {"session_id": sid})
