@@ -724,7 +724,7 @@ async fn create_job(
         tf_state: None,
         plan: None,
         plan_json: None,
-        cancel: Arc::new(tokio::sync::Notify::new()),
+        cancel: tokio_util::sync::CancellationToken::new(),
         cancel_forced: false,
     };
     let response = json_response(StatusCode::OK, &job.to_json(), Some(&job.etag));
@@ -787,7 +787,7 @@ async fn cancel_job(
             job.lifecycle_state = JobState::Canceling;
             job.cancel_forced = forced;
             job.etag = new_etag();
-            job.cancel.notify_one();
+            job.cancel.cancel();
             tracing::info!(job_id = id, forced, "job canceling");
             Ok(StatusCode::NO_CONTENT.into_response())
         }

@@ -218,8 +218,9 @@ pub struct Job {
     /// A PLAN job's saved plan (`terraform plan -out`) and its `terraform show -json`.
     pub plan: Option<Arc<Vec<u8>>>,
     pub plan_json: Option<Arc<Vec<u8>>>,
-    /// Set by CancelJob; the runner stops terraform when notified.
-    pub cancel: Arc<tokio::sync::Notify>,
+    /// Cancelled by CancelJob. Not forced: terraform gets SIGINT and stops after the operations in flight, saving
+    /// its state (as RM's graceful cancel); forced (`isForced=true`): terraform is killed at once.
+    pub cancel: tokio_util::sync::CancellationToken,
     pub cancel_forced: bool,
 }
 

@@ -19,6 +19,9 @@ use crate::resourcemanager::archive;
 use crate::resourcemanager::model::{JobState, Level, LogEntry, Operation, PlanStrategy};
 use crate::state::{AppState, new_etag};
 
+/// How long terraform has after a graceful CancelJob (SIGINT) before it is killed.
+const CANCEL_GRACE: Duration = Duration::from_secs(60);
+
 /// How jobs run.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -106,7 +109,7 @@ pub async fn run_job(state: AppState, job_id: String) {
     let Some(cancel) = state.rm().jobs.get(&job_id).map(|j| j.cancel.clone()) else { return };
     tokio::select! {
         () = tokio::time::sleep(settings.step_delay) => {}
-        () = cancel.notified() => {
+        () = cancel.cancelled() => {
             finish(&state, &job_id, JobState::Canceled, None, None, Products::default());
             return;
         }
@@ -123,9 +126,17 @@ pub async fn run_job(state: AppState, job_id: String) {
         }
     };
     let run_dir = work.path().join("config").join(inputs.working_directory.as_deref().unwrap_or(""));
+    // A forced cancel drops the run (killing terraform); a graceful one interrupts terraform (see `terraform`) and
+    // lets it end.
+    let forced = async {
+        cancel.cancelled().await;
+        if !state.rm().jobs.get(&job_id).is_some_and(|j| j.cancel_forced) {
+            std::future::pending::<()>().await;
+        }
+    };
     let outcome = tokio::select! {
         outcome = execute(&state, &job_id, &settings, &inputs, work.path(), &run_dir) => Some(outcome),
-        () = cancel.notified() => None,
+        () = forced => None,
     };
     // Apply and destroy change the state even when they fail or are stopped: keep what terraform left.
     let new_state = match inputs.operation {
@@ -134,7 +145,16 @@ pub async fn run_job(state: AppState, job_id: String) {
     };
     match outcome {
         None => {
-            log(&state, &job_id, Level::Info, "The job was canceled; terraform was stopped.");
+            log(&state, &job_id, Level::Info, "The job was canceled (forced); terraform was killed.");
+            finish(&state, &job_id, JobState::Canceled, None, new_state, Products::default());
+        }
+        Some(_) if cancel.is_cancelled() => {
+            log(
+                &state,
+                &job_id,
+                Level::Info,
+                "The job was canceled; terraform stopped after the operations in flight and saved its state.",
+            );
             finish(&state, &job_id, JobState::Canceled, None, new_state, Products::default());
         }
         Some(result) => {
@@ -230,15 +250,6 @@ fn environment(settings: &Settings, work: &Path) -> Vec<(String, String)> {
 }
 
 /// Lines of output as log entries: empty trailing lines dropped.
-fn lines(state: &AppState, text: &str, level: Level) -> Vec<LogEntry> {
-    let now = state.now();
-    let text = text.trim_end_matches(['\n', '\r']);
-    if text.is_empty() {
-        return Vec::new();
-    }
-    text.lines().map(|line| LogEntry { level, timestamp: now, message: line.to_string() }).collect()
-}
-
 /// Terraform's error diagnostics in standard error, for `failureDetails.message`: each headline with its
 /// location (`Error: Invalid expression (on main.tf line 2, in resource ...)`), at most three, without the
 /// preamble `terraform init` prints before configuration errors.
@@ -271,17 +282,34 @@ async fn terraform(
     args: &[&str],
     log_stdout: bool,
 ) -> Result<galley_runner::Output, Failure> {
+    let command = args.first().copied().unwrap_or("terraform");
+    let cancel = state.rm().jobs.get(job_id).map(|j| j.cancel.clone());
+    if cancel.as_ref().is_some_and(tokio_util::sync::CancellationToken::is_cancelled) {
+        return Err(Failure::new("JOB_CANCELED", format!("canceled before terraform {command} started")));
+    }
     let spec = galley_runner::Spec {
         program: &settings.terraform_bin,
         args: args.iter().map(|a| (*a).to_string()).collect(),
         dir: Some(run_dir),
         env: Some(environment(settings, work)),
         limits: galley_runner::Limits { timeout: settings.command_timeout, max_output: 4 * 1024 * 1024 },
-        interrupt: None,
+        interrupt: cancel.clone().map(|token| galley_runner::Interrupt { token, grace: CANCEL_GRACE }),
     };
-    let command = args.first().copied().unwrap_or("terraform");
     tracing::debug!(job_id, command, "running terraform");
-    let output = match galley_runner::run_spec(&spec, None, None).await {
+    // Lines reach the job's log as terraform prints them, so GetJobLogs shows a running job's progress.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let pump = async {
+        while let Some((stream, line)) = rx.recv().await {
+            let level = match stream {
+                galley_runner::Stream::Stdout if log_stdout => Level::Info,
+                galley_runner::Stream::Stdout => continue,
+                galley_runner::Stream::Stderr => Level::Error,
+            };
+            log(state, job_id, level, line);
+        }
+    };
+    let (output, ()) = tokio::join!(galley_runner::run_spec(&spec, Some(tx), None), pump);
+    let output = match output {
         Ok(output) => output,
         Err(galley_runner::Error::Timeout { timeout, .. }) => {
             return Err(Failure::new(
@@ -299,9 +327,6 @@ async fn terraform(
             ));
         }
     };
-    let mut entries = if log_stdout { lines(state, &output.stdout, Level::Info) } else { Vec::new() };
-    entries.extend(lines(state, &output.stderr, Level::Error));
-    append_logs(state, job_id, entries);
     if output.success() {
         return Ok(output);
     }

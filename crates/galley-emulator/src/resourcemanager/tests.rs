@@ -488,3 +488,76 @@ async fn apply_auto_approved_and_from_the_latest_plan() {
     let tf_state = rm.get(&format!("/20180917/jobs/{}/tfState", apply["id"].as_str().unwrap())).await.json();
     assert_eq!(tf_state["outputs"]["greeting"]["value"], "hello b in none");
 }
+
+const FIRST_THEN_SLOW_TF: &str = r#"resource "terraform_data" "first" {
+  input = "v1"
+}
+resource "terraform_data" "slow" {
+  input = terraform_data.first.output
+  provisioner "local-exec" {
+    command = "sleep 120"
+  }
+}
+"#;
+
+/// Starts an auto-approved apply of FIRST_THEN_SLOW_TF and returns its id once the slow provisioner runs.
+async fn apply_until_slow(rm: &Rm) -> (String, String) {
+    let stack = rm.create_stack(&[("main.tf", FIRST_THEN_SLOW_TF)], json!({})).await;
+    let created =
+        rm.create_job(&stack, json!({"operation": "APPLY", "executionPlanStrategy": "AUTO_APPROVED"})).await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.text());
+    let job_id = created.json()["id"].as_str().unwrap().to_string();
+    for _ in 0..600 {
+        let logs = rm.get(&format!("/20180917/jobs/{job_id}/logs/content")).await.text();
+        if logs.contains("local-exec") {
+            return (stack, job_id);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the slow provisioner never started");
+}
+
+#[tokio::test]
+async fn a_graceful_cancel_interrupts_terraform_which_saves_its_state() {
+    if !terraform_available().await {
+        return;
+    }
+    let rm = rm();
+    let (stack, job_id) = apply_until_slow(&rm).await;
+    let cancel = rm.call("DELETE", &format!("/20180917/jobs/{job_id}"), None, &[]).await;
+    assert_eq!(cancel.status, StatusCode::NO_CONTENT);
+    let (job, _) = rm.wait(&job_id).await;
+    assert_eq!(job["lifecycleState"], "CANCELED");
+    assert_eq!(job["cancellationDetails"], json!({"isForced": false}));
+    let logs = rm.get(&format!("/20180917/jobs/{job_id}/logs/content")).await.text();
+    assert!(logs.contains("saved its state"), "{logs}");
+    let state = rm.get(&format!("/20180917/stacks/{stack}/tfState")).await;
+    assert_eq!(state.status, StatusCode::OK, "{}", state.text());
+    let state = state.json();
+    let names: Vec<&str> = state["resources"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{state}"))
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"first"),
+        "what terraform created before the stop is in the stack's state: {state}"
+    );
+}
+
+#[tokio::test]
+async fn a_forced_cancel_kills_terraform() {
+    if !terraform_available().await {
+        return;
+    }
+    let rm = rm();
+    let (_, job_id) = apply_until_slow(&rm).await;
+    let cancel = rm.call("DELETE", &format!("/20180917/jobs/{job_id}?isForced=true"), None, &[]).await;
+    assert_eq!(cancel.status, StatusCode::NO_CONTENT);
+    let (job, _) = rm.wait(&job_id).await;
+    assert_eq!(job["lifecycleState"], "CANCELED");
+    assert_eq!(job["cancellationDetails"], json!({"isForced": true}));
+    let logs = rm.get(&format!("/20180917/jobs/{job_id}/logs/content")).await.text();
+    assert!(logs.contains("(forced); terraform was killed"), "{logs}");
+}
