@@ -39,9 +39,10 @@ CHROMIUM="$(command -v chromium)"
 "$CHROMIUM" --version
 
 echo "--- npm packages"
-cp .ci/mermaid/package.json .ci/mermaid/parse.mjs "$WORK/npm/"
+# Exact versions from the lock file (npm ci), so a new release upstream cannot turn this check red overnight.
+cp .ci/mermaid/package.json .ci/mermaid/package-lock.json .ci/mermaid/parse.mjs "$WORK/npm/"
 sed "s#/usr/bin/chromium#$CHROMIUM#" .ci/mermaid/puppeteer.json >"$WORK/npm/puppeteer.json"
-(cd "$WORK/npm" && npm install --no-package-lock --no-audit --no-fund --loglevel=error </dev/null)
+(cd "$WORK/npm" && npm ci --no-audit --no-fund --loglevel=error </dev/null)
 node -e "for (const p of ['mermaid', '@mermaid-js/mermaid-cli', 'jsdom']) console.log(p, require('$WORK/npm/node_modules/' + p + '/package.json').version)"
 
 echo "--- corpus"

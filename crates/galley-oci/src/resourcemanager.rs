@@ -155,6 +155,9 @@ pub struct CreateStack {
     pub variables: BTreeMap<String, String>,
     /// `1.5.x`, ... (`None`: the service's default).
     pub terraform_version: Option<String>,
+    /// The `opc-retry-token` (at most 64 characters). The same token within 24 hours returns the stack the first
+    /// request created instead of a second one; `None`: a generated one (safe retries of this call only).
+    pub retry_token: Option<String>,
 }
 
 /// What UpdateStack changes (`None` keeps the current value; `variables` replaces them all).
@@ -362,8 +365,12 @@ impl ResourceManager {
                 body[field] = json!(value);
             }
         }
-        let response =
-            self.client.request(Self::request(Method::POST, "/stacks").json(body).with_retry_token()).await?;
+        let request = Self::request(Method::POST, "/stacks").json(body);
+        let request = match &details.retry_token {
+            Some(token) => request.header("opc-retry-token", token.clone()),
+            None => request.with_retry_token(),
+        };
+        let response = self.client.request(request).await?;
         Ok(with_etag(response.json::<Stack>("CreateStack")?, &response, |s, e| s.etag = e))
     }
 

@@ -385,3 +385,26 @@ fn cancel_job_cancels_the_resource_manager_job() {
         assert_eq!(again["status"], "succeeded", "{again}");
     });
 }
+
+#[test]
+fn two_replicas_creating_one_sessions_stack_at_once_make_one_stack() {
+    let emu = Emulator::start();
+    let dir = tempfile::tempdir().unwrap();
+    let a = serve(&store_url(dir.path()), &env(&emu), &[]);
+    let b = serve(&store_url(dir.path()), &env(&emu), &[]);
+    let (ma, mb) = (Mcp::new(a.mcp_url()), Mcp::new(b.mcp_url()));
+    rt().block_on(async {
+        let sid = new_session(&ma, GOOD).await;
+        let args = json!({"session_id": sid, "variables": {"greeting": "hi"}});
+        let (x, y) = tokio::join!(ma.ok("create_rm_stack", args.clone()), mb.ok("create_rm_stack", args));
+        assert_eq!(x["stack_id"], y["stack_id"], "{x}\n{y}");
+        assert_eq!(emu.state.rm().stacks.len(), 1);
+        // A later call from either replica updates that stack.
+        let again = mb.ok("create_rm_stack", json!({"session_id": sid})).await;
+        assert_eq!(
+            (again["created"].clone(), again["stack_id"].clone()),
+            (json!(false), x["stack_id"].clone())
+        );
+        assert_eq!(emu.state.rm().stacks.len(), 1);
+    });
+}

@@ -21,6 +21,7 @@ use jiff::Timestamp;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
 use super::ServiceError;
 use super::doc::{DocLocks, update_doc};
@@ -420,6 +421,14 @@ impl RmService {
                     working_directory: None,
                     variables: vars.clone(),
                     terraform_version: Some(version.clone()),
+                    retry_token: Some(create_token(
+                        session,
+                        existing.as_ref().map(|r| r.stack_id.as_str()),
+                        &compartment,
+                        &files_hash,
+                        &vars,
+                        &version,
+                    )),
                 };
                 (rm.create_stack(&details).await.map_err(|e| oci_failure("create the stack", &e))?, true)
             }
@@ -443,7 +452,8 @@ impl RmService {
         let (saved, ()) =
             update_doc(self.store.as_ref(), &self.locks, &rm_key(session)?, |current: Option<RmRecord>| {
                 let doc = match current {
-                    Some(mut old) if !created => {
+                    // An update, or the same stack created by another replica's identical request (retry token).
+                    Some(mut old) if !created || old.stack_id == record.stack_id => {
                         old.revision += 1;
                         old.updated_at = now;
                         old.variables.clone_from(&record.variables);
@@ -739,6 +749,33 @@ impl RmService {
         }
         Ok(status)
     }
+}
+
+/// The `opc-retry-token` of a session's CreateStack. Replicas that create the stack of one session at the same
+/// time (each with no record yet) send the same token, so Resource Manager creates one stack and returns it to
+/// both. It covers everything the stack is made of, so a retry with other files or variables is a new request, and
+/// the stack it replaces (one deleted behind Galley's back), so a re-creation is never answered with the old one.
+fn create_token(
+    session: SessionId,
+    replaces: Option<&str>,
+    compartment: &str,
+    files_hash: &str,
+    variables: &BTreeMap<String, String>,
+    version: &str,
+) -> String {
+    let mut h = Sha256::new();
+    for part in [session.to_string().as_str(), replaces.unwrap_or(""), compartment, files_hash, version] {
+        h.update(part.as_bytes());
+        h.update([0]);
+    }
+    for (name, value) in variables {
+        h.update(name.as_bytes());
+        h.update([0]);
+        h.update(value.as_bytes());
+        h.update([0]);
+    }
+    // OCI accepts at most 64 characters.
+    format!("galley-{}", &workspace::hex_lower(&h.finalize())[..56])
 }
 
 /// The message of a failed RM job: state, failure, the first Terraform error, what to do.
