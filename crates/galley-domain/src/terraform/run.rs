@@ -68,6 +68,20 @@ pub struct PlanDigest {
 }
 
 impl PlanDigest {
+    /// Sorts every list (addresses and output names), so a digest does not depend on the order Terraform reports in.
+    fn sort(&mut self) {
+        for list in [
+            &mut self.create,
+            &mut self.update,
+            &mut self.replace,
+            &mut self.destroy,
+            &mut self.other,
+            &mut self.output_changes,
+        ] {
+            list.sort();
+        }
+    }
+
     /// Whether applying the plan would change anything.
     pub fn has_changes(&self) -> bool {
         !(self.create.is_empty()
@@ -80,13 +94,20 @@ impl PlanDigest {
 
     /// "2 to create, 1 to update, 0 to replace, 1 to destroy".
     pub fn summary(&self) -> String {
-        format!(
+        let mut text = format!(
             "{} to create, {} to update, {} to replace, {} to destroy",
             self.create.len(),
             self.update.len(),
             self.replace.len(),
             self.destroy.len()
-        )
+        );
+        if !self.other.is_empty() {
+            text.push_str(&format!(", {} other (moved, imported, forgotten or read)", self.other.len()));
+        }
+        if !self.output_changes.is_empty() {
+            text.push_str(&format!(", {} output(s) changed", self.output_changes.len()));
+        }
+        text
     }
 }
 
@@ -106,8 +127,10 @@ pub fn digest_from_show_json(text: &str) -> Result<PlanDigest, String> {
         let actions: Vec<&str> =
             rc["change"]["actions"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
         let importing = rc["change"]["importing"].is_object();
+        let moved = rc["previous_address"].is_string();
         match actions.as_slice() {
-            ["no-op"] if importing => d.other.push(address),
+            // An import or a move (moved block) without other changes still has to be applied.
+            ["no-op"] if importing || moved => d.other.push(address),
             ["no-op"] => {}
             ["create"] => d.create.push(address),
             ["update"] => d.update.push(address),
@@ -128,7 +151,31 @@ pub fn digest_from_show_json(text: &str) -> Result<PlanDigest, String> {
             }
         }
     }
+    d.sort();
     Ok(d)
+}
+
+/// The digest of a plan from the `planned_change` and `outputs` events of its `-json` stream: the same lists as
+/// [`digest_from_show_json`] (checked against real Terraform in Galley's tests) without running `terraform show`.
+pub fn digest_from_stream(events: &[StreamEvent]) -> PlanDigest {
+    let mut d = PlanDigest::default();
+    for event in events {
+        match event {
+            StreamEvent::PlannedChange { address, action } => match action.as_str() {
+                "noop" => {}
+                "create" => d.create.push(address.clone()),
+                "update" => d.update.push(address.clone()),
+                "replace" => d.replace.push(address.clone()),
+                "delete" => d.destroy.push(address.clone()),
+                // read (data sources during apply), remove (forget), move, import, and anything newer
+                _ => d.other.push(address.clone()),
+            },
+            StreamEvent::Outputs { changed } => d.output_changes.extend(changed.iter().cloned()),
+            _ => {}
+        }
+    }
+    d.sort();
+    d
 }
 
 /// What one line of a `-json` stream (init, plan, apply) says.
@@ -147,10 +194,17 @@ pub enum StreamEvent {
         /// To import.
         import: u64,
     },
-    /// `outputs`: the outputs and whether they change (true when any is not a no-op).
+    /// `planned_change`: what a plan does to one resource instance.
+    PlannedChange {
+        /// Resource address.
+        address: String,
+        /// Terraform's action: `create`, `update`, `replace`, `delete`, `read`, `remove`, `move`, `import`, `noop`.
+        action: String,
+    },
+    /// `outputs`: the outputs a plan changes.
     Outputs {
-        /// Whether any output changes.
-        changes: bool,
+        /// The names of the outputs whose action is not `noop`.
+        changed: Vec<String>,
     },
     /// An apply finished for a resource (`apply_complete`).
     Applied {
@@ -187,10 +241,18 @@ pub fn parse_stream_line(line: &str) -> (String, StreamEvent) {
                 import: n("import"),
             }
         }
+        Some("planned_change") => StreamEvent::PlannedChange {
+            address: v["change"]["resource"]["addr"].as_str().unwrap_or_default().to_owned(),
+            action: v["change"]["action"].as_str().unwrap_or_default().to_owned(),
+        },
         Some("outputs") => StreamEvent::Outputs {
-            changes: v["outputs"]
+            changed: v["outputs"]
                 .as_object()
-                .is_some_and(|o| o.values().any(|out| out["action"].as_str().is_some_and(|a| a != "noop"))),
+                .into_iter()
+                .flatten()
+                .filter(|(_, out)| out["action"].as_str().is_some_and(|a| a != "noop"))
+                .map(|(name, _)| name.clone())
+                .collect(),
         },
         Some("apply_complete") => StreamEvent::Applied {
             address: v["hook"]["resource"]["addr"].as_str().unwrap_or_default().to_owned(),
@@ -283,7 +345,10 @@ mod tests {
         assert_eq!(d.other, ["data.x.y"]);
         assert_eq!(d.output_changes, ["o"]);
         assert!(d.has_changes());
-        assert_eq!(d.summary(), "1 to create, 1 to update, 2 to replace, 1 to destroy");
+        assert_eq!(
+            d.summary(),
+            "1 to create, 1 to update, 2 to replace, 1 to destroy, 1 other (moved, imported, forgotten or read), 1 output(s) changed"
+        );
         assert!(!digest_from_show_json("{}").unwrap().has_changes());
         assert!(digest_from_show_json("nope").is_err());
     }
@@ -302,8 +367,33 @@ mod tests {
             StreamEvent::ChangeSummary { add: 1, change: 0, remove: 2, import: 0 }
         );
         let outputs = r#"{"@message":"Outputs: 1","outputs":{"x":{"sensitive":false,"action":"noop"}},"type":"outputs"}"#;
-        assert_eq!(parse_stream_line(outputs).1, StreamEvent::Outputs { changes: false });
+        assert_eq!(parse_stream_line(outputs).1, StreamEvent::Outputs { changed: Vec::new() });
         assert_eq!(parse_stream_line("plain text").0, "plain text");
+    }
+
+    #[test]
+    fn digest_from_the_plan_stream() {
+        // Lines as Terraform 1.11 prints them (trimmed to the fields read).
+        let lines = [
+            r#"{"type":"planned_change","change":{"resource":{"addr":"terraform_data.f"},"action":"remove"}}"#,
+            r#"{"type":"planned_change","change":{"resource":{"addr":"terraform_data.e2"},"previous_resource":{"addr":"terraform_data.e"},"action":"move"}}"#,
+            r#"{"type":"planned_change","change":{"resource":{"addr":"terraform_data.c"},"action":"delete"}}"#,
+            r#"{"type":"planned_change","change":{"resource":{"addr":"terraform_data.b"},"action":"replace","reason":"cannot_update"}}"#,
+            r#"{"type":"planned_change","change":{"resource":{"addr":"terraform_data.a"},"action":"update"}}"#,
+            r#"{"type":"planned_change","change":{"resource":{"addr":"terraform_data.d"},"action":"create"}}"#,
+            r#"{"type":"planned_change","change":{"resource":{"addr":"terraform_data.g[1]"},"action":"delete"}}"#,
+            r#"{"type":"change_summary","changes":{"add":2,"change":1,"import":0,"remove":3,"operation":"plan"}}"#,
+            r#"{"type":"outputs","outputs":{"new":{"action":"create"},"o":{"action":"update"},"same":{"action":"noop"}}}"#,
+        ];
+        let events: Vec<StreamEvent> = lines.iter().map(|l| parse_stream_line(l).1).collect();
+        let d = digest_from_stream(&events);
+        assert_eq!(d.create, ["terraform_data.d"]);
+        assert_eq!(d.update, ["terraform_data.a"]);
+        assert_eq!(d.replace, ["terraform_data.b"]);
+        assert_eq!(d.destroy, ["terraform_data.c", "terraform_data.g[1]"]);
+        assert_eq!(d.other, ["terraform_data.e2", "terraform_data.f"]);
+        assert_eq!(d.output_changes, ["new", "o"]);
+        assert!(!digest_from_stream(&[]).has_changes());
     }
 
     #[test]

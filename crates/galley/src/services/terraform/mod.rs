@@ -23,8 +23,8 @@ use std::time::Duration;
 use galley_domain::ids::SessionId;
 use galley_domain::terraform::knowledge::KnowledgeBase;
 use galley_domain::terraform::run::{
-    Diagnostic, OutputValue, PlanDigest, StreamEvent, digest_from_show_json, outputs_from_json,
-    parse_stream_line, state_identity,
+    Diagnostic, OutputValue, PlanDigest, StreamEvent, digest_from_show_json, digest_from_stream,
+    outputs_from_json, parse_stream_line, state_identity,
 };
 use galley_domain::terraform::safety::{self, Policy, Refusal};
 use galley_store::{Key, PutMode, Store, StoreExt, UpdateError};
@@ -768,7 +768,9 @@ impl TerraformService {
         let init_ran = self.init_if_needed(ctx, session, &dir, &files, &env).await?;
         ctx.step(if destroy { "plan -destroy" } else { "plan" });
         let out = format!("-out={PLAN_FILE}");
-        let mut args = vec!["plan", "-input=false", "-json", "-lock-timeout=0s", out.as_str()];
+        // No Terraform lock for a plan: it writes no state, and the job already holds the workspace lock, so no
+        // other Galley run can change the state meanwhile (two backend round trips saved on every plan).
+        let mut args = vec!["plan", "-input=false", "-json", "-lock=false", out.as_str()];
         if destroy {
             args.push("-destroy");
         }
@@ -776,22 +778,22 @@ impl TerraformService {
         if !run.ok {
             return Err(self.failure("plan", run, Value::Null).await);
         }
-        let changes = run.events.iter().any(|e| match e {
+        // The digest comes from the plan's own `planned_change` and `outputs` events. `terraform show -json` (a
+        // second Terraform process, as long as the plan itself) runs only when the stream's change summary counts
+        // changes the events did not name, e.g. from a Terraform that reports differently.
+        let mut digest = digest_from_stream(&run.events);
+        let counted = run.events.iter().any(|e| match e {
             StreamEvent::ChangeSummary { add, change, remove, import } => add + change + remove + import > 0,
-            StreamEvent::Outputs { changes } => *changes,
             _ => false,
         });
-        // A plan without changes has an empty digest; only a plan with changes needs `terraform show -json`.
-        let digest = if changes {
+        if counted && !digest.has_changes() {
             ctx.step("show");
             let show = self.terraform(ctx, &dir, &env, &["show", "-json", "-no-color", PLAN_FILE]).await?;
             if !show.ok {
                 return Err(self.failure("show", show, Value::Null).await);
             }
-            digest_from_show_json(&show.stdout).map_err(JobError::msg)?
-        } else {
-            PlanDigest::default()
-        };
+            digest = digest_from_show_json(&show.stdout).map_err(JobError::msg)?;
+        }
         drop(grant);
         // A plan without changes is not saved: there is nothing to apply.
         let plan_id = if digest.has_changes() {
@@ -1062,6 +1064,81 @@ mod tests {
         assert_eq!(kb.lookup("500-InternalError, Out of host capacity.").unwrap().id, "team_rule");
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert!(problems[0].contains("broken.yaml"));
+    }
+
+    /// Runs terraform in `dir` with a clean environment; `None` when terraform is not installed (the test skips,
+    /// unless GALLEY_REQUIRE_TOOLS=1).
+    async fn tf(dir: &Path, args: &[&str]) -> Option<galley_runner::Output> {
+        let spec = galley_runner::Spec {
+            program: "terraform",
+            args: args.iter().map(|a| (*a).to_owned()).collect(),
+            dir: Some(dir),
+            env: Some(vec![
+                ("PATH".into(), std::env::var("PATH").unwrap_or_default()),
+                ("HOME".into(), dir.display().to_string()),
+                ("TF_IN_AUTOMATION".into(), "1".into()),
+                ("CHECKPOINT_DISABLE".into(), "1".into()),
+            ]),
+            limits: galley_runner::Limits { timeout: Duration::from_secs(120), max_output: 16 << 20 },
+            interrupt: None,
+        };
+        match galley_runner::run_spec(&spec, None, None).await {
+            Err(galley_runner::Error::NotFound { .. }) => {
+                assert_ne!(
+                    std::env::var("GALLEY_REQUIRE_TOOLS").as_deref(),
+                    Ok("1"),
+                    "terraform is not on PATH"
+                );
+                None
+            }
+            Err(e) => panic!("terraform {args:?}: {e}"),
+            Ok(out) => {
+                assert!(out.success(), "terraform {args:?}: {}", out.stderr);
+                Some(out)
+            }
+        }
+    }
+
+    /// The digest Galley reads from the plan's stream equals the one from `terraform show -json`, on a real plan
+    /// that creates, updates, replaces, destroys (by config and by count), moves and forgets resources and
+    /// changes outputs.
+    #[tokio::test]
+    async fn the_stream_digest_equals_the_show_json_digest() {
+        let dir = tempfile::tempdir().unwrap();
+        let before = "resource \"terraform_data\" \"a\" {\n  input = \"v1\"\n}\nresource \"terraform_data\" \"b\" {\n  triggers_replace = \"v1\"\n}\nresource \"terraform_data\" \"c\" {\n  input = \"gone\"\n}\nresource \"terraform_data\" \"e\" {\n  input = \"moving\"\n}\nresource \"terraform_data\" \"f\" {\n  input = \"forget me\"\n}\nresource \"terraform_data\" \"g\" {\n  count = 2\n  input = count.index\n}\noutput \"o\" {\n  value = terraform_data.a.output\n}\noutput \"same\" {\n  value = \"x\"\n}\n";
+        let after = "resource \"terraform_data\" \"a\" {\n  input = \"v2\"\n}\nresource \"terraform_data\" \"b\" {\n  triggers_replace = \"v2\"\n}\nresource \"terraform_data\" \"d\" {\n  input = \"new\"\n}\nresource \"terraform_data\" \"e2\" {\n  input = \"moving\"\n}\nmoved {\n  from = terraform_data.e\n  to   = terraform_data.e2\n}\nremoved {\n  from = terraform_data.f\n  lifecycle {\n    destroy = false\n  }\n}\nresource \"terraform_data\" \"g\" {\n  count = 1\n  input = count.index\n}\noutput \"o\" {\n  value = terraform_data.a.output\n}\noutput \"same\" {\n  value = \"x\"\n}\noutput \"new\" {\n  value = 1\n}\n";
+        std::fs::write(dir.path().join("main.tf"), before).unwrap();
+        if tf(dir.path(), &["init", "-input=false"]).await.is_none() {
+            return;
+        }
+        let plan = |dir: &Path| {
+            let dir = dir.to_owned();
+            async move {
+                let out = tf(&dir, &["plan", "-input=false", "-json", "-out=p.tfplan"]).await.unwrap();
+                let events: Vec<StreamEvent> = out.stdout.lines().map(|l| parse_stream_line(l).1).collect();
+                let show = tf(&dir, &["show", "-json", "p.tfplan"]).await.unwrap();
+                (digest_from_stream(&events), digest_from_show_json(&show.stdout).unwrap())
+            }
+        };
+        let (stream, show) = plan(dir.path()).await;
+        assert_eq!(stream, show);
+        assert_eq!(stream.create.len(), 7, "{stream:?}");
+        tf(dir.path(), &["apply", "-input=false", "p.tfplan"]).await.unwrap();
+        std::fs::write(dir.path().join("main.tf"), after).unwrap();
+        let (stream, show) = plan(dir.path()).await;
+        assert_eq!(stream, show);
+        assert_eq!(stream.create, ["terraform_data.d"]);
+        assert_eq!(stream.update, ["terraform_data.a"]);
+        assert_eq!(stream.replace, ["terraform_data.b"]);
+        assert_eq!(stream.destroy, ["terraform_data.c", "terraform_data.g[1]"]);
+        assert_eq!(stream.other, ["terraform_data.e2", "terraform_data.f"]);
+        assert_eq!(stream.output_changes, ["new", "o"]);
+        // A destroy plan.
+        let out =
+            tf(dir.path(), &["plan", "-input=false", "-json", "-destroy", "-out=p.tfplan"]).await.unwrap();
+        let events: Vec<StreamEvent> = out.stdout.lines().map(|l| parse_stream_line(l).1).collect();
+        let show = tf(dir.path(), &["show", "-json", "p.tfplan"]).await.unwrap();
+        assert_eq!(digest_from_stream(&events), digest_from_show_json(&show.stdout).unwrap());
     }
 
     #[tokio::test]
