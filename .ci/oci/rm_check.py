@@ -17,42 +17,19 @@ import os
 import sys
 import tempfile
 import time
-import traceback
 
 import oci
 from oci.resource_manager import models
 
 ENDPOINT, KEYDIR, CONFIG_FILE = sys.argv[1:4]
 COMPARTMENT = "ocid1.compartment.oc1..aaaaaaaagalleytest"
-RESULTS = {"ok": 0, "fail": 0}
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import rm_zips  # noqa: E402 - the same configurations the CLI checks use
+from checks import Checks, expect_service_error  # noqa: E402
 
-
-def check(name, fn):
-    try:
-        detail = fn()
-    except Exception as exc:  # noqa: BLE001 - every failure is a reported check
-        RESULTS["fail"] += 1
-        print(f"FAIL - sdk rm: {name}: {type(exc).__name__}: {exc}")
-        traceback.print_exc(file=sys.stderr)
-        return None
-    RESULTS["ok"] += 1
-    print(f"ok - sdk rm: {name}" + (f" ({detail})" if isinstance(detail, str) and detail else ""))
-    return detail
-
-
-def expect_service_error(fn, status, code=None):
-    try:
-        fn()
-    except oci.exceptions.ServiceError as exc:
-        assert exc.status == status, f"status {exc.status} {exc.code}: {exc.message}, expected {status}"
-        if code is not None:
-            assert exc.code == code, f"code {exc.code!r}, expected {code!r}"
-        assert exc.request_id, "no opc-request-id on the error"
-        return f"{exc.status} {exc.code}"
-    raise AssertionError(f"succeeded, expected {status} {code}")
+CHECKS = Checks("sdk rm")
+check = CHECKS.check
 
 
 config = oci.config.from_file(CONFIG_FILE, "DEFAULT")
@@ -253,8 +230,7 @@ def delete_stack():
 
 check("create_stack (ZIP_UPLOAD, variables, terraformVersion; opc-retry-token)", create_stack)
 if "stack" not in state:
-    print(f"# rm_check.py: {RESULTS['ok']} checks ok, {RESULTS['fail']} failed")
-    sys.exit(1)
+    CHECKS.finish("rm_check.py", force_fail=True)
 check("get_stack / list_stacks paging", get_and_list_stacks)
 check("update_stack if_match", update_stack_if_match)
 check("create_job PLAN: lifecycle and the stack's lock (409)", plan_job)
@@ -268,5 +244,4 @@ check("create_stack with a zip entry outside the root -> 400", evil_zip)
 check("job logs with a resource principal (SecurityTokenSigner)", resource_principal)
 check("delete_stack (412 for a stale if-match first)", delete_stack)
 
-print(f"# rm_check.py: {RESULTS['ok']} checks ok, {RESULTS['fail']} failed")
-sys.exit(1 if RESULTS["fail"] else 0)
+CHECKS.finish("rm_check.py")

@@ -18,7 +18,6 @@ import json
 import os
 import sys
 import time
-import traceback
 import urllib.error
 import urllib.request
 
@@ -28,32 +27,11 @@ from oci._vendor import requests  # the SDK's own vendored copy (its Signer is a
 ENDPOINT, KEYDIR, CONFIG_FILE = sys.argv[1:4]
 BUCKET = "sdk-bucket"
 COMPARTMENT = "ocid1.compartment.oc1..aaaaaaaagalleytest"
-RESULTS = {"ok": 0, "fail": 0}
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import Checks, expect_service_error  # noqa: E402
 
-
-def check(name, fn):
-    try:
-        detail = fn()
-    except Exception as exc:  # noqa: BLE001 - every failure is a reported check
-        RESULTS["fail"] += 1
-        print(f"FAIL - sdk: {name}: {type(exc).__name__}: {exc}")
-        traceback.print_exc(file=sys.stderr)
-        return None
-    RESULTS["ok"] += 1
-    print(f"ok - sdk: {name}" + (f" ({detail})" if isinstance(detail, str) and detail else ""))
-    return detail
-
-
-def expect_service_error(fn, status, code=None):
-    try:
-        fn()
-    except oci.exceptions.ServiceError as exc:
-        assert exc.status == status, f"status {exc.status} {exc.code}, expected {status}"
-        if code is not None:
-            assert exc.code == code, f"code {exc.code!r}, expected {code!r}"
-        assert exc.request_id, "no opc-request-id on the error"
-        return f"{exc.status} {exc.code}"
-    raise AssertionError(f"succeeded, expected {status} {code}")
+CHECKS = Checks("sdk")
+check = CHECKS.check
 
 
 def client(profile="DEFAULT", **kwargs):
@@ -350,8 +328,7 @@ def delete_bucket():
 
 check("get_namespace", get_namespace)
 if "ns" not in state:
-    print(f"# sdk_check.py: {RESULTS['ok']} checks ok, {RESULTS['fail']} failed")
-    sys.exit(1)
+    CHECKS.finish("sdk_check.py", force_fail=True)
 check("create_bucket / get_bucket / list_buckets", create_bucket)
 check("create_bucket again -> 409 BucketAlreadyExists", create_bucket_again)
 check("put_object", put_object)
@@ -380,5 +357,4 @@ check("security token the emulator does not know -> 401", rp_unknown_token)
 check("resource principal from the v2.2 environment (get_resource_principals_signer)", rp_environment)
 check("delete_bucket (409 BucketNotEmpty first)", delete_bucket)
 
-print(f"# sdk_check.py: {RESULTS['ok']} checks ok, {RESULTS['fail']} failed")
-sys.exit(1 if RESULTS["fail"] else 0)
+CHECKS.finish("sdk_check.py")

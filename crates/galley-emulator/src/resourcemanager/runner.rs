@@ -272,7 +272,24 @@ fn errors(stderr: &str) -> Vec<String> {
     out
 }
 
-/// Runs one terraform command: its output into the log, a failure on a non-zero exit.
+/// Where a job's terraform commands run.
+struct Commands<'a> {
+    state: &'a AppState,
+    job_id: &'a str,
+    settings: &'a Settings,
+    work: &'a Path,
+    run_dir: &'a Path,
+}
+
+impl Commands<'_> {
+    /// Runs one terraform command (see [`terraform`]).
+    async fn run(&self, args: &[&str], log_stdout: bool) -> Result<galley_runner::Output, Failure> {
+        terraform(self.state, self.job_id, self.settings, self.work, self.run_dir, args, log_stdout).await
+    }
+}
+
+/// Runs one terraform command: its output into the log (standard output only with `log_stdout`), a failure on a
+/// non-zero exit.
 async fn terraform(
     state: &AppState,
     job_id: &str,
@@ -392,74 +409,30 @@ async fn execute(
     let plan_file: PathBuf = work.join("tfplan");
     let plan_arg = plan_file.display().to_string();
     let out_arg = format!("-out={plan_arg}");
-    terraform(state, job_id, settings, work, run_dir, &["init", "-input=false", "-no-color"], true).await?;
+    let tf = Commands { state, job_id, settings, work, run_dir };
+    tf.run(&["init", "-input=false", "-no-color"], true).await?;
     let mut products = Products::default();
     match (inputs.operation, &inputs.strategy) {
         (Operation::Plan, _) => {
-            terraform(
-                state,
-                job_id,
-                settings,
-                work,
-                run_dir,
-                &["plan", "-input=false", "-no-color", &out_arg],
-                true,
-            )
-            .await?;
+            tf.run(&["plan", "-input=false", "-no-color", &out_arg], true).await?;
             products.plan = Some(std::fs::read(&plan_file).map_err(|e| {
                 Failure::new("INTERNAL_SERVICE_ERROR", format!("terraform plan wrote no plan file: {e}"))
             })?);
-            let shown = terraform(
-                state,
-                job_id,
-                settings,
-                work,
-                run_dir,
-                &["show", "-json", "-no-color", &plan_arg],
-                false,
-            )
-            .await?;
+            let shown = tf.run(&["show", "-json", "-no-color", &plan_arg], false).await?;
             products.plan_json = Some(shown.stdout.into_bytes());
         }
         (Operation::Apply, PlanStrategy::AutoApproved) => {
-            terraform(
-                state,
-                job_id,
-                settings,
-                work,
-                run_dir,
-                &["apply", "-input=false", "-no-color", "-auto-approve"],
-                true,
-            )
-            .await?;
+            tf.run(&["apply", "-input=false", "-no-color", "-auto-approve"], true).await?;
         }
         (Operation::Apply, PlanStrategy::FromPlanJob { job_id: plan_job, .. }) => {
             let plan = inputs.plan.as_ref().ok_or_else(|| {
                 Failure::new("INTERNAL_SERVICE_ERROR", format!("the plan job {plan_job} has no saved plan"))
             })?;
             write(&plan_file, plan)?;
-            terraform(
-                state,
-                job_id,
-                settings,
-                work,
-                run_dir,
-                &["apply", "-input=false", "-no-color", &plan_arg],
-                true,
-            )
-            .await?;
+            tf.run(&["apply", "-input=false", "-no-color", &plan_arg], true).await?;
         }
         (Operation::Destroy, _) => {
-            terraform(
-                state,
-                job_id,
-                settings,
-                work,
-                run_dir,
-                &["destroy", "-input=false", "-no-color", "-auto-approve"],
-                true,
-            )
-            .await?;
+            tf.run(&["destroy", "-input=false", "-no-color", "-auto-approve"], true).await?;
         }
     }
     Ok(products)
