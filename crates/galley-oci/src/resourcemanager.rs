@@ -66,6 +66,15 @@ pub struct FailureDetails {
     pub message: String,
 }
 
+/// How a job was canceled.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct CancellationDetails {
+    /// Whether the cancel was forced (`isForced`): Terraform stopped at once.
+    #[serde(default)]
+    pub is_forced: bool,
+}
+
 /// A job (GetJob, CreateJob; ListJobs fills the summary fields).
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
@@ -99,6 +108,9 @@ pub struct Job {
     /// The operation details as the service returned them.
     #[serde(default)]
     pub job_operation_details: Option<Value>,
+    /// How it was canceled (CANCELING, CANCELED).
+    #[serde(default)]
+    pub cancellation_details: Option<CancellationDetails>,
     /// The `etag` header; not set by ListJobs.
     #[serde(skip)]
     pub etag: Option<String>,
@@ -509,13 +521,18 @@ impl ResourceManager {
         Ok(with_etag(response.json::<Job>("GetJob")?, &response, |j, e| j.etag = e))
     }
 
-    /// CancelJob.
+    /// CancelJob; `force` (`isForced`) stops Terraform at once instead of letting it finish the operations in
+    /// flight (which can leave the state without resources being created).
     ///
     /// # Errors
     /// [`OciError`]; a finished job is a 409.
-    pub async fn cancel_job(&self, job_id: &str) -> Result<(), OciError> {
+    pub async fn cancel_job(&self, job_id: &str, force: bool) -> Result<(), OciError> {
         let path = format!("/jobs/{}", percent_encode(job_id));
-        self.client.request(Self::request(Method::DELETE, &path)).await.map(|_| ())
+        let mut request = Self::request(Method::DELETE, &path);
+        if force {
+            request = request.query("isForced", "true");
+        }
+        self.client.request(request).await.map(|_| ())
     }
 
     /// ListJobs of a stack (newest first), at most `max_pages` pages of 100.

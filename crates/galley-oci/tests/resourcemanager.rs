@@ -110,10 +110,15 @@ async fn stacks_and_the_lock() {
     assert_eq!(locked.kind(), Some(ErrorKind::Conflict), "{locked}");
     assert!(locked.to_string().contains(&job.id), "{locked}");
     assert_eq!(rm.delete_stack(&created.id, None).await.unwrap_err().kind(), Some(ErrorKind::Conflict));
-    rm.cancel_job(&job.id).await.unwrap();
+    rm.cancel_job(&job.id, false).await.unwrap();
     let canceled = rm.wait_for_job(&job.id, POLL, TIMEOUT).await.unwrap();
     assert_eq!(canceled.lifecycle_state, "CANCELED");
-    assert_eq!(rm.list_jobs(&created.id, 5).await.unwrap().len(), 1);
+    assert_eq!(canceled.cancellation_details.map(|c| c.is_forced), Some(false));
+    let job = rm.create_plan_job(&created.id).await.unwrap();
+    rm.cancel_job(&job.id, true).await.unwrap();
+    let forced = rm.wait_for_job(&job.id, POLL, TIMEOUT).await.unwrap();
+    assert_eq!(forced.cancellation_details.map(|c| c.is_forced), Some(true), "isForced=true sent");
+    assert_eq!(rm.list_jobs(&created.id, 5).await.unwrap().len(), 2);
 
     let bad = rm.create_stack(&stack_details("bad", &[("README.md", "no terraform")])).await.unwrap_err();
     assert_eq!(bad.kind(), Some(ErrorKind::BadRequest), "{bad}");

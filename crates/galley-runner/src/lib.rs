@@ -76,13 +76,16 @@ pub enum Error {
         /// The limit.
         timeout: Duration,
     },
-    /// The run was interrupted and did not exit within the grace period; the process group was killed.
-    #[error("{program} was interrupted and did not exit within {grace:?}, so it was killed")]
+    /// The run was interrupted and killed: it did not exit within the grace period, or the caller asked for the
+    /// kill ([`Interrupt::kill`]).
+    #[error("{program} was interrupted and killed ({})", if *.forced { "forced".to_owned() } else { format!("it did not exit within {grace:?}") })]
     Killed {
         /// Program name.
         program: String,
         /// The grace period it had.
         grace: Duration,
+        /// Whether the caller asked for the kill (rather than the grace period passing).
+        forced: bool,
     },
 }
 
@@ -94,6 +97,8 @@ pub struct Interrupt {
     pub token: tokio_util::sync::CancellationToken,
     /// How long the program may take to stop cleanly after SIGINT.
     pub grace: Duration,
+    /// Cancelled to kill the process group at once (a forced cancel), after or instead of the interrupt.
+    pub kill: Option<tokio_util::sync::CancellationToken>,
 }
 
 async fn read_capped(mut r: impl AsyncRead + Unpin, cap: usize) -> (Vec<u8>, bool) {
@@ -284,7 +289,13 @@ pub async fn run_spec(
     tokio::pin!(work);
     let interrupt = async {
         match &spec.interrupt {
-            Some(i) => i.token.cancelled().await,
+            Some(i) => {
+                tokio::select! {
+                    () = i.token.cancelled() => {}
+                    () = killed(i) => {}
+                }
+                i
+            }
             None => std::future::pending().await,
         }
     };
@@ -293,12 +304,18 @@ pub async fn run_spec(
         () = tokio::time::sleep(spec.limits.timeout) => {
             return Err(Error::Timeout { program: program.to_owned(), timeout: spec.limits.timeout });
         }
-        () = interrupt => {
-            let grace = spec.interrupt.as_ref().map_or(Duration::ZERO, |i| i.grace);
+        i = interrupt => {
+            let killed_error = |forced| Error::Killed { program: program.to_owned(), grace: i.grace, forced };
+            if i.kill.as_ref().is_some_and(tokio_util::sync::CancellationToken::is_cancelled) {
+                return Err(killed_error(true)); // the guard kills the group
+            }
             signal_group(guard.0, nix::sys::signal::Signal::SIGINT);
-            match tokio::time::timeout(grace, &mut work).await {
-                Ok(done) => (done, true),
-                Err(_) => return Err(Error::Killed { program: program.to_owned(), grace }),
+            tokio::select! {
+                done = tokio::time::timeout(i.grace, &mut work) => match done {
+                    Ok(done) => (done, true),
+                    Err(_) => return Err(killed_error(false)),
+                },
+                () = killed(i) => return Err(killed_error(true)),
             }
         }
     };
@@ -311,6 +328,14 @@ pub async fn run_spec(
         truncated: ot || et,
         interrupted,
     })
+}
+
+/// Resolves when the interrupt's kill token is cancelled (never without one).
+async fn killed(i: &Interrupt) {
+    match &i.kill {
+        Some(kill) => kill.cancelled().await,
+        None => std::future::pending().await,
+    }
 }
 
 /// Whether a process with this id exists on this machine (used to tell a crashed job owner from a live one).
@@ -436,7 +461,7 @@ mod tests {
             dir: None,
             env: None,
             limits: Limits { timeout: Duration::from_secs(60), ..Limits::default() },
-            interrupt: Some(Interrupt { token: token.clone(), grace }),
+            interrupt: Some(Interrupt { token: token.clone(), grace, kill: None }),
         };
         (spec, token)
     }
@@ -466,11 +491,34 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_kill_stops_the_group_during_the_grace_period() {
+        let (mut spec, token) = interruptible("30", Duration::from_secs(60));
+        let kill = tokio_util::sync::CancellationToken::new();
+        if let Some(i) = spec.interrupt.as_mut() {
+            i.kill = Some(kill.clone());
+        }
+        let started = std::time::Instant::now();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let run = tokio::spawn(async move { run_spec(&spec, Some(tx), None).await });
+        while let Some((_, line)) = rx.recv().await {
+            if line == "working" {
+                break;
+            }
+        }
+        token.cancel();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        kill.cancel();
+        let err = run.await.unwrap().unwrap_err();
+        assert!(matches!(err, Error::Killed { forced: true, .. }), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(20), "killed long before the 60 s grace");
+    }
+
+    #[tokio::test]
     async fn an_interrupt_kills_the_group_after_the_grace_period() {
         let (spec, token) = interruptible("30", Duration::from_millis(300));
         let started = std::time::Instant::now();
         let err = cancel_when_working(spec, token).await.unwrap_err();
-        assert!(matches!(err, Error::Killed { .. }), "{err}");
+        assert!(matches!(err, Error::Killed { forced: false, .. }), "{err}");
         assert!(started.elapsed() < Duration::from_secs(20));
     }
 

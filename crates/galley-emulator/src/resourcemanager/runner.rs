@@ -310,7 +310,11 @@ async fn terraform(
         dir: Some(run_dir),
         env: Some(environment(settings, work)),
         limits: galley_runner::Limits { timeout: settings.command_timeout, max_output: 4 * 1024 * 1024 },
-        interrupt: cancel.clone().map(|token| galley_runner::Interrupt { token, grace: CANCEL_GRACE }),
+        interrupt: cancel.clone().map(|token| galley_runner::Interrupt {
+            token,
+            grace: CANCEL_GRACE,
+            kill: None,
+        }),
     };
     tracing::debug!(job_id, command, "running terraform");
     // Lines reach the job's log as terraform prints them, so GetJobLogs shows a running job's progress.

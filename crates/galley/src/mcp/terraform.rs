@@ -142,6 +142,10 @@ pub struct CancelJobInput {
     /// Seconds to wait for the job to stop before answering (0-50, default 20).
     #[serde(default)]
     pub wait_seconds: Option<u64>,
+    /// Kill at once instead of stopping cleanly (default false). Only when a graceful cancel is stuck and the
+    /// user accepts the risk: what Terraform was creating at that moment may be missing from the state.
+    #[serde(default)]
+    pub force: Option<bool>,
 }
 
 // ---------- outputs ----------
@@ -599,12 +603,14 @@ impl GalleyServer {
     }
 
     /// Stop a running job: a Terraform plan, apply or destroy (Terraform gets an interrupt, as from Ctrl-C: it
-    /// finishes the operations in flight, saves the state and stops; killed only if it has not stopped after 90 s)
-    /// or a Resource Manager job (Galley asks RM to cancel it). Use it when the user wants to stop a run, or a run
-    /// works on the wrong thing. Works from any Galley replica. Waits up to wait_seconds (default 20) for the stop
-    /// and returns the job like get_job: status canceled with error.message saying what was done before the stop
-    /// (an apply lists the resources it changed), or still running (call get_job). A finished job is returned
-    /// unchanged. Then run run_terraform_plan (or run_rm_plan) to see what is left to do.
+    /// finishes the operations in flight, saves the state and stops; killed only if it has not stopped after 10
+    /// minutes) or a Resource Manager job (Galley asks RM to cancel it). Use it when the user wants to stop a run,
+    /// or a run works on the wrong thing. Works from any Galley replica. Waits up to wait_seconds (default 20) for
+    /// the stop and returns the job like get_job: status canceled with error.message saying what was done before
+    /// the stop (an apply lists the resources it changed), or still running while OCI finishes a create (call
+    /// get_job). force=true kills at once: only when a graceful cancel is stuck and the user accepts that a
+    /// resource being created may be missing from the state. A finished job is returned unchanged. Then run
+    /// run_terraform_plan (or run_rm_plan) to see what is left to do.
     #[tool(annotations(
         title = "Cancel job",
         read_only_hint = false,
@@ -618,7 +624,8 @@ impl GalleyServer {
         ctx: RequestContext<RoleServer>,
     ) -> Result<Json<GetJobOutput>, String> {
         let job_id = parse_job_id(&input.job_id).map_err(fail)?;
-        if self.app().jobs.cancel(&job_id).await.map_err(fail)?.is_none() {
+        let force = input.force.unwrap_or(false);
+        if self.app().jobs.cancel(&job_id, force).await.map_err(fail)?.is_none() {
             return Err(no_job(&job_id));
         }
         self.job_report(&job_id, wait_for(input.wait_seconds, DEFAULT_WAIT_SECS), None, &ctx).await

@@ -9,10 +9,11 @@
 //! the locks it held are released.
 //!
 //! A job is canceled with [`JobService::cancel`] from any replica: the request is written into the job document
-//! (`cancel_requested_at`) and the owner, which reads the document at every heartbeat, cancels the job's
-//! [`JobCtx::cancel_token`]; in the owning process the token is cancelled at once. Work that runs a child passes
-//! the token to [`galley_runner::Interrupt`] (SIGINT, then SIGKILL after [`CANCEL_GRACE`]); any work still running
-//! [`CANCEL_GRACE`] + [`HARD_STOP_MARGIN`] after the cancel is dropped. A canceled job ends `canceled`.
+//! (`cancel_requested_at`, and `cancel_forced` for a forced cancel) and the owner, which reads the document at every
+//! heartbeat, cancels the job's [`JobCtx::cancel_token`] (and [`JobCtx::kill_token`]); in the owning process the
+//! tokens are cancelled at once. Work that runs a child passes them to [`galley_runner::Interrupt`] (SIGINT, then
+//! SIGKILL after [`CANCEL_GRACE`] or at once when forced); any work still running [`HARD_STOP_MARGIN`] after that
+//! is dropped. A canceled job ends `canceled`.
 //!
 //! Locks ([`Lock`], e.g. `tfstate/<session>/lock.json`) name the job holding them and are taken with
 //! `PutMode::Create`, so two replicas never both hold one; a lock whose job is finished or interrupted is taken
@@ -43,9 +44,11 @@ pub const STALE_AFTER: Duration = Duration::from_secs(15);
 pub const CHILD_PROGRAM: &str = "terraform";
 /// The most log bytes kept per job (the end is kept).
 pub const MAX_LOG_BYTES: usize = 512 * 1024;
-/// How long a child (terraform) has after SIGINT to finish the operations in flight and save its state.
-pub const CANCEL_GRACE: Duration = Duration::from_secs(90);
-/// After [`CANCEL_GRACE`], how long a canceled job's work may still take before it is dropped.
+/// How long a child (terraform) has after SIGINT to finish the operations in flight and save its state. Long,
+/// because an OCI resource being created (an Autonomous Database takes minutes) is only in the state once its
+/// create call returns; a forced cancel does not wait.
+pub const CANCEL_GRACE: Duration = Duration::from_secs(600);
+/// After [`CANCEL_GRACE`] (or a forced cancel), how long a canceled job's work may still take before it is dropped.
 pub const HARD_STOP_MARGIN: Duration = Duration::from_secs(15);
 
 /// Where a job is.
@@ -134,6 +137,9 @@ pub struct Job {
     /// When `cancel_job` asked the job to stop (the owner stops it at its next heartbeat).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancel_requested_at: Option<Timestamp>,
+    /// Whether the cancel is forced: the child is killed at once instead of stopping cleanly.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cancel_forced: bool,
     /// Lines logged so far.
     pub log_lines: u64,
     /// The outcome, when it succeeded (and partial results of a failure).
@@ -178,6 +184,7 @@ pub struct JobCtx {
     inner: Arc<Mutex<Live>>,
     progress: Arc<watch::Sender<Progress>>,
     cancel: CancellationToken,
+    kill: CancellationToken,
 }
 
 #[derive(Debug, Default)]
@@ -228,6 +235,11 @@ impl JobCtx {
         &self.cancel
     }
 
+    /// Cancelled (with [`JobCtx::cancel_token`]) when the cancel is forced: kill the child at once.
+    pub fn kill_token(&self) -> &CancellationToken {
+        &self.kill
+    }
+
     /// Whether the job was asked to stop.
     pub fn is_canceled(&self) -> bool {
         self.cancel.is_cancelled()
@@ -255,6 +267,7 @@ pub struct JobHandle {
     pub progress: watch::Receiver<Progress>,
     done: watch::Receiver<Option<Job>>,
     cancel: CancellationToken,
+    kill: CancellationToken,
 }
 
 impl JobHandle {
@@ -433,6 +446,7 @@ impl JobService {
             finished_at: None,
             child_pgid: None,
             cancel_requested_at: None,
+            cancel_forced: false,
             log_lines: 0,
             result: None,
             error: None,
@@ -442,12 +456,13 @@ impl JobService {
         // or it would take the job for abandoned.
         let (progress_tx, progress_rx) = watch::channel(Progress::default());
         let (done_tx, done_rx) = watch::channel(None);
-        let cancel = CancellationToken::new();
+        let (cancel, kill) = (CancellationToken::new(), CancellationToken::new());
         let handle = JobHandle {
             job_id: job_id.clone(),
             progress: progress_rx,
             done: done_rx,
             cancel: cancel.clone(),
+            kill: kill.clone(),
         };
         self.running.lock().unwrap_or_else(PoisonError::into_inner).insert(job_id.clone(), handle.clone());
         let untrack = || {
@@ -487,14 +502,23 @@ impl JobService {
                 return Err(e.into());
             }
         }
-        let ctx =
-            JobCtx { job_id: job_id.clone(), inner: Arc::default(), progress: Arc::new(progress_tx), cancel };
+        let ctx = JobCtx {
+            job_id: job_id.clone(),
+            inner: Arc::default(),
+            progress: Arc::new(progress_tx),
+            cancel,
+            kill,
+        };
         let service = Arc::clone(self);
         tokio::spawn(async move {
             let beat = service.heartbeat_loop(ctx.clone());
             let hard_stop = async {
                 ctx.cancel.cancelled().await;
-                tokio::time::sleep(CANCEL_GRACE + HARD_STOP_MARGIN).await;
+                tokio::select! {
+                    () = tokio::time::sleep(CANCEL_GRACE) => {}
+                    () = ctx.kill.cancelled() => {}
+                }
+                tokio::time::sleep(HARD_STOP_MARGIN).await;
             };
             let outcome = tokio::select! {
                 outcome = work(ctx.clone()) => outcome,
@@ -565,6 +589,11 @@ impl JobService {
         end.take();
         match result {
             Ok((job, _)) => {
+                if job.phase == Phase::Running && job.cancel_forced && !ctx.kill.is_cancelled() {
+                    tracing::info!(job = %ctx.job_id, "forced cancel requested from another process");
+                    ctx.log("== forced cancel requested: killing");
+                    ctx.kill.cancel();
+                }
                 if job.phase == Phase::Running && job.cancel_requested_at.is_some() && !ctx.is_canceled() {
                     tracing::info!(job = %ctx.job_id, "cancel requested from another process; stopping the job");
                     ctx.log("== cancel requested: stopping");
@@ -672,9 +701,10 @@ impl JobService {
     }
 
     /// Asks a running job to stop, wherever it runs: records the request in its document (its owner stops it at
-    /// the next heartbeat) and, when this process runs it, cancels it at once. Returns the job as it is now
-    /// (`None`: no such job); a finished job is returned unchanged.
-    pub async fn cancel(&self, job_id: &str) -> Result<Option<Job>, ServiceError> {
+    /// the next heartbeat) and, when this process runs it, cancels it at once. `force` kills its child instead of
+    /// letting it stop cleanly (also after an earlier graceful cancel). Returns the job as it is now (`None`: no
+    /// such job); a finished job is returned unchanged.
+    pub async fn cancel(&self, job_id: &str, force: bool) -> Result<Option<Job>, ServiceError> {
         let Some(job) = self.check(job_id).await? else { return Ok(None) };
         if job.phase.is_terminal() {
             return Ok(Some(job));
@@ -683,16 +713,17 @@ impl JobService {
             .store
             .update_json(&job_key(job_id)?, |current: Option<Job>| {
                 let Some(mut j) = current else { return Err(()) };
-                if j.phase.is_terminal() || j.cancel_requested_at.is_some() {
-                    return Err(()); // finished meanwhile, or already asked
+                if j.phase.is_terminal() || (j.cancel_requested_at.is_some() && (j.cancel_forced || !force)) {
+                    return Err(()); // finished meanwhile, or already asked as much
                 }
-                j.cancel_requested_at = Some(Timestamp::now());
+                j.cancel_requested_at.get_or_insert_with(Timestamp::now);
+                j.cancel_forced |= force;
                 Ok(j)
             })
             .await;
         let job = match updated {
             Ok((j, _)) => {
-                tracing::info!(job = job_id, step = %j.step, "cancel requested");
+                tracing::info!(job = job_id, step = %j.step, force, "cancel requested");
                 j
             }
             Err(UpdateError::Aborted(())) => match self.store.get_json_opt::<Job>(&job_key(job_id)?).await? {
@@ -702,6 +733,9 @@ impl JobService {
             Err(UpdateError::Store(e)) => return Err(e.into()),
         };
         if let Some(handle) = self.handle(job_id) {
+            if force {
+                handle.kill.cancel();
+            }
             handle.cancel.cancel();
         }
         Ok(Some(job))
@@ -802,6 +836,7 @@ mod tests {
             finished_at: None,
             child_pgid: None,
             cancel_requested_at: None,
+            cancel_forced: false,
             log_lines: 0,
             result: None,
             error: None,
@@ -837,16 +872,16 @@ mod tests {
         let jobs = svc(&store);
         let lock = Key::new("tfstate/s/lock.json").unwrap();
         let mut h = start_cancelable(&jobs, &lock).await;
-        let asked = jobs.cancel(&h.job_id).await.unwrap().unwrap();
+        let asked = jobs.cancel(&h.job_id, false).await.unwrap().unwrap();
         assert!(asked.cancel_requested_at.is_some());
         let job = h.wait(Duration::from_secs(5)).await.unwrap();
         assert_eq!(job.phase, Phase::Canceled);
         assert_eq!(job.error.unwrap().message, "stopped after step work");
         assert!(jobs.lock_holder(&lock).await.unwrap().is_none());
         // Canceling a finished job changes nothing.
-        let again = jobs.cancel(&h.job_id).await.unwrap().unwrap();
+        let again = jobs.cancel(&h.job_id, false).await.unwrap().unwrap();
         assert_eq!(again.phase, Phase::Canceled);
-        assert!(jobs.cancel(&uuid::Uuid::now_v7().to_string()).await.unwrap().is_none());
+        assert!(jobs.cancel(&uuid::Uuid::now_v7().to_string(), false).await.unwrap().is_none());
     }
 
     #[tokio::test]
@@ -857,11 +892,38 @@ mod tests {
         let other = Arc::new(JobService::with_owner(Arc::clone(&store), replica));
         let lock = Key::new("tfstate/s/lock.json").unwrap();
         let mut h = start_cancelable(&owner, &lock).await;
-        let asked = other.cancel(&h.job_id).await.unwrap().unwrap();
+        let asked = other.cancel(&h.job_id, false).await.unwrap().unwrap();
         assert_eq!(asked.phase, Phase::Running, "the other replica only records the request");
         let job = h.wait(HEARTBEAT * 3).await.expect("stopped at the next heartbeat");
         assert_eq!(job.phase, Phase::Canceled);
         assert!(other.check(&h.job_id).await.unwrap().unwrap().phase == Phase::Canceled);
+    }
+
+    #[tokio::test]
+    async fn a_forced_cancel_from_another_replica_reaches_the_kill_token() {
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+        let owner = svc(&store);
+        let replica = Owner { instance: "replica".into(), host: "another-host".into(), pid: 1 };
+        let other = Arc::new(JobService::with_owner(Arc::clone(&store), replica));
+        let id = uuid::Uuid::now_v7().to_string();
+        let mut h = owner
+            .start(id.clone(), "test", None, Vec::new(), false, |ctx| async move {
+                ctx.kill_token().cancelled().await; // ignores the graceful cancel
+                Err(JobError::msg("killed"))
+            })
+            .await
+            .unwrap();
+        let graceful = other.cancel(&id, false).await.unwrap().unwrap();
+        assert!(graceful.cancel_requested_at.is_some() && !graceful.cancel_forced);
+        assert!(h.wait(HEARTBEAT * 2).await.is_none(), "a graceful cancel does not reach the kill token");
+        let forced = other.cancel(&id, true).await.unwrap().unwrap();
+        assert!(forced.cancel_forced);
+        assert_eq!(
+            forced.cancel_requested_at, graceful.cancel_requested_at,
+            "the first request time is kept"
+        );
+        let job = h.wait(HEARTBEAT * 3).await.expect("killed at the next heartbeat");
+        assert_eq!((job.phase, job.error.unwrap().message.as_str()), (Phase::Canceled, "killed"));
     }
 
     #[tokio::test]
@@ -876,7 +938,7 @@ mod tests {
             })
             .await
             .unwrap();
-        jobs.cancel(&h.job_id).await.unwrap();
+        jobs.cancel(&h.job_id, false).await.unwrap();
         let job = h.wait(Duration::from_secs(5)).await.unwrap();
         assert_eq!(job.phase, Phase::Succeeded, "work that finished anyway is not reported canceled");
     }
@@ -898,6 +960,7 @@ mod tests {
             finished_at: Some(t),
             child_pgid: None,
             cancel_requested_at: None,
+            cancel_forced: false,
             log_lines: 3,
             result: None,
             error: Some(JobError { message: "m".into(), details: serde_json::json!({"diagnostics": []}) }),

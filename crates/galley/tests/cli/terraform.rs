@@ -24,6 +24,10 @@ pub(super) fn terraform_available(test: &str) -> bool {
 }
 
 fn serve(store: &Path, work: &Path, allow_exec: bool) -> Server {
+    serve_with(store, work, allow_exec, &[])
+}
+
+fn serve_with(store: &Path, work: &Path, allow_exec: bool, env: &[(&str, String)]) -> Server {
     let port = free_port();
     let mut cmd = galley();
     cmd.args([
@@ -38,6 +42,9 @@ fn serve(store: &Path, work: &Path, allow_exec: bool) -> Server {
     .env("GALLEY_TERRAFORM_WORK_DIR", work)
     .env("GALLEY_TERRAFORM_ALLOW_EXEC", if allow_exec { "1" } else { "0" })
     .env_remove("TF_CLI_CONFIG_FILE");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
     Server::spawn(cmd, port)
 }
 
@@ -315,5 +322,65 @@ fn cancel_job_stops_an_apply_and_the_state_keeps_what_it_did() {
             .collect();
         assert!(touched.contains(&"terraform_data.slow"), "{after}");
         assert!(!touched.contains(&"terraform_data.first"), "first is in the state: {after}");
+    });
+}
+
+/// Terraform whose apply ignores the interrupt, as it does while a provider's create call that does not honour
+/// the stop runs (an OCI create can take many minutes): every other command is the real terraform.
+const STUBBORN_TERRAFORM: &str = "#!/bin/sh\nif [ \"$1\" = apply ]; then\n  trap '' INT\n  echo '{\"@level\":\"info\",\"@message\":\"terraform_data.a: Creating... (a long create)\",\"type\":\"apply_start\"}'\n  sleep 120\n  exit 1\nfi\nexec terraform \"$@\"\n";
+
+#[test]
+fn a_forced_cancel_kills_a_run_that_a_graceful_cancel_cannot_stop() {
+    if !terraform_available("a_forced_cancel_kills_a_run_that_a_graceful_cancel_cannot_stop") {
+        return;
+    }
+    let (store, work, bin) =
+        (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let program = bin.path().join("terraform-stubborn");
+    std::fs::write(&program, STUBBORN_TERRAFORM).unwrap();
+    std::fs::set_permissions(&program, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let server = serve_with(
+        store.path(),
+        work.path(),
+        false,
+        &[("GALLEY_TERRAFORM_BIN", program.display().to_string())],
+    );
+    rt().block_on(async {
+        let mcp = Mcp::new(server.mcp_url());
+        let sid = new_session(&mcp).await;
+        let plan = mcp
+            .ok(
+                "run_terraform_plan",
+                json!({"session_id": sid, "files": [{"name": "main.tf", "content": GOOD}]}),
+            )
+            .await;
+        let plan_id = plan["plan"]["plan_id"].as_str().unwrap().to_owned();
+        let started = mcp
+            .ok("run_terraform_apply", json!({"session_id": sid, "plan_id": plan_id, "wait_seconds": 0}))
+            .await;
+        let job = started["job_id"].as_str().unwrap().to_owned();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let seen = mcp.ok("get_job", json!({"job_id": job, "log_lines": 50})).await;
+            if seen["log_tail"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|l| l.as_str().unwrap().contains("a long create"))
+            {
+                break;
+            }
+            assert!(Instant::now() < deadline, "the apply never started: {seen}");
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+        let graceful = mcp.ok("cancel_job", json!({"job_id": job, "wait_seconds": 3})).await;
+        assert_eq!(graceful["status"], "running", "the interrupt is ignored: {graceful}");
+        assert!(graceful["next_step"].as_str().unwrap().contains("Stopping"), "{graceful}");
+        let forced = mcp.ok("cancel_job", json!({"job_id": job, "force": true, "wait_seconds": 30})).await;
+        assert_eq!(forced["status"], "canceled", "{forced}");
+        let message = forced["error"]["message"].as_str().unwrap();
+        assert!(message.contains("killed (forced)"), "{message}");
+        let listed = mcp.ok("list_terraform_files", json!({"session_id": sid})).await;
+        assert!(listed.get("locked_by_job").is_none(), "lock released: {listed}");
     });
 }

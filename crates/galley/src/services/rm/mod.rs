@@ -622,13 +622,19 @@ impl RmService {
                 let started = tokio::time::Instant::now();
                 let mut state = String::new();
                 let mut misses = 0;
-                let mut cancel_sent = false;
+                let (mut cancel_sent, mut force_sent) = (false, false);
                 loop {
-                    if ctx.is_canceled() && !cancel_sent {
-                        // A graceful cancel: RM lets Terraform finish the operations in flight and keeps the state.
+                    let force = ctx.kill_token().is_cancelled();
+                    if ctx.is_canceled() && (!cancel_sent || (force && !force_sent)) {
+                        // Not forced, RM lets Terraform finish the operations in flight and keeps the state.
                         cancel_sent = true;
-                        match rm.cancel_job(&job.id).await {
-                            Ok(()) => ctx.log(&format!("cancel_job: asked Resource Manager to cancel job {}", job.id)),
+                        force_sent = force;
+                        match rm.cancel_job(&job.id, force).await {
+                            Ok(()) => ctx.log(&format!(
+                                "cancel_job: asked Resource Manager to cancel job {}{}",
+                                job.id,
+                                if force { " (forced)" } else { "" }
+                            )),
                             Err(e) => ctx.log(&format!("CancelJob failed: {e}")),
                         }
                     }
@@ -666,6 +672,7 @@ impl RmService {
                     tokio::select! {
                         () = tokio::time::sleep(poll) => {}
                         () = ctx.cancel_token().cancelled(), if !cancel_sent => {}
+                        () = ctx.kill_token().cancelled(), if !force_sent => {}
                     }
                 }
                 let status = this.status_with(&rm, &job.id, 40).await.map_err(|e| JobError::msg(e.to_string()))?;

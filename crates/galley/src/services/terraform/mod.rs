@@ -604,6 +604,7 @@ impl TerraformService {
             interrupt: Some(galley_runner::Interrupt {
                 token: ctx.cancel_token().clone(),
                 grace: CANCEL_GRACE,
+                kill: Some(ctx.kill_token().clone()),
             }),
         };
         let json = args.contains(&"-json");
@@ -637,9 +638,13 @@ impl TerraformService {
             tokio::join!(galley_runner::run_spec(&spec, Some(tx), Some(pid_tx)), pump, record_child);
         ctx.set_child(None);
         let out = out.map_err(|e| match e {
-            galley_runner::Error::Killed { .. } => JobError::msg(format!(
-                "canceled (cancel_job): terraform {command} did not stop within {} s of the interrupt and was killed; the state in the store may miss the last changes. Run run_terraform_plan to compare the state with the configuration.",
-                CANCEL_GRACE.as_secs()
+            galley_runner::Error::Killed { forced, .. } => JobError::msg(format!(
+                "canceled (cancel_job): terraform {command} was killed ({}); the state in the store may miss what it was creating at that moment (check the Console for resources Terraform does not know). Run run_terraform_plan to compare the state with the configuration.",
+                if forced {
+                    "forced".to_owned()
+                } else {
+                    format!("it did not stop within {} s of the interrupt", CANCEL_GRACE.as_secs())
+                }
             )),
             e => JobError::msg(format!("terraform {command}: {e}")),
         })?;
