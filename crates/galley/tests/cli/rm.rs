@@ -373,6 +373,17 @@ fn cancel_job_cancels_the_resource_manager_job() {
             )
             .await;
         assert_eq!(run["status"], "running", "{run}");
+        // While it runs, the Galley job's log follows Terraform's output in Resource Manager.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let seen = mcp.ok("get_job", json!({"job_id": run["job_id"], "log_lines": 50})).await;
+            let lines = seen["log_tail"].as_array().unwrap().clone();
+            if lines.iter().any(|l| l.as_str().unwrap().contains("Provisioning with 'local-exec'")) {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "RM's log never reached get_job: {seen}");
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        }
         let canceled = mcp.ok("cancel_job", json!({"job_id": run["job_id"], "wait_seconds": 45})).await;
         assert_eq!(canceled["status"], "canceled", "{canceled}");
         let message = canceled["error"]["message"].as_str().unwrap();

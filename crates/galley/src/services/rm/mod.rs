@@ -25,7 +25,7 @@ use sha2::{Digest, Sha256};
 
 use super::ServiceError;
 use super::doc::{DocLocks, update_doc};
-use super::jobs::{JobError, JobHandle, JobService};
+use super::jobs::{JobCtx, JobError, JobHandle, JobService};
 use super::oci_sdk::{OciSdkService, hint};
 use super::terraform::workspace::{self, FileInfo};
 use crate::config::Mode;
@@ -622,6 +622,7 @@ impl RmService {
                 let started = tokio::time::Instant::now();
                 let mut state = String::new();
                 let mut misses = 0;
+                let mut mirror = LogMirror::new(poll * LOG_EVERY_POLLS);
                 let (mut cancel_sent, mut force_sent) = (false, false);
                 loop {
                     let force = ctx.kill_token().is_cancelled();
@@ -647,6 +648,9 @@ impl RmService {
                             }
                             if now.is_finished() {
                                 break;
+                            }
+                            if now.lifecycle_state != "ACCEPTED" {
+                                mirror.pull(&rm, &job.id, &ctx, false).await;
                             }
                         }
                         Err(e) => {
@@ -675,10 +679,8 @@ impl RmService {
                         () = ctx.kill_token().cancelled(), if !force_sent => {}
                     }
                 }
+                mirror.pull(&rm, &job.id, &ctx, true).await;
                 let status = this.status_with(&rm, &job.id, 40).await.map_err(|e| JobError::msg(e.to_string()))?;
-                for line in &status.log_tail {
-                    ctx.log(line);
-                }
                 let value = serde_json::to_value(&status).unwrap_or(Value::Null);
                 if status.lifecycle_state == "SUCCEEDED" {
                     Ok(value)
@@ -783,6 +785,42 @@ fn create_token(
     }
     // OCI accepts at most 64 characters.
     format!("galley-{}", &workspace::hex_lower(&h.finalize())[..56])
+}
+
+/// A Galley job following an RM job reads the RM job's log every this many polls while it runs.
+const LOG_EVERY_POLLS: u32 = 5;
+
+/// Copies the new lines of an RM job's log into the Galley job's log as the job runs, so `get_job` and progress
+/// notifications show Terraform's progress ("Still creating... [5m0s elapsed]") as for a local run.
+struct LogMirror {
+    seen: usize,
+    every: Duration,
+    last: Option<tokio::time::Instant>,
+}
+
+impl LogMirror {
+    fn new(every: Duration) -> Self {
+        LogMirror { seen: 0, every, last: None }
+    }
+
+    /// Appends the lines added since the last pull; at most once per `every` unless `now`. A failed read is left
+    /// for the next pull (the end of the job reads the whole status anyway).
+    async fn pull(&mut self, rm: &ResourceManager, job_id: &str, ctx: &JobCtx, now: bool) {
+        if !now && self.last.is_some_and(|t| t.elapsed() < self.every) {
+            return;
+        }
+        self.last = Some(tokio::time::Instant::now());
+        match rm.job_log_text(job_id, 10).await {
+            Ok(log) => {
+                let lines: Vec<&str> = log.text.lines().collect();
+                for line in lines.iter().skip(self.seen) {
+                    ctx.log(line);
+                }
+                self.seen = self.seen.max(lines.len());
+            }
+            Err(e) => tracing::debug!(job_id, error = %e, "job log not read yet"),
+        }
+    }
 }
 
 /// The message of a failed RM job: state, failure, the first Terraform error, what to do.
