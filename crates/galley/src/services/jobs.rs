@@ -894,7 +894,7 @@ mod tests {
         let mut h = start_cancelable(&owner, &lock).await;
         let asked = other.cancel(&h.job_id, false).await.unwrap().unwrap();
         assert_eq!(asked.phase, Phase::Running, "the other replica only records the request");
-        let job = h.wait(HEARTBEAT * 3).await.expect("stopped at the next heartbeat");
+        let job = h.wait(HEARTBEAT * 6).await.expect("stopped at the next heartbeat");
         assert_eq!(job.phase, Phase::Canceled);
         assert!(other.check(&h.job_id).await.unwrap().unwrap().phase == Phase::Canceled);
     }
@@ -922,7 +922,7 @@ mod tests {
             forced.cancel_requested_at, graceful.cancel_requested_at,
             "the first request time is kept"
         );
-        let job = h.wait(HEARTBEAT * 3).await.expect("killed at the next heartbeat");
+        let job = h.wait(HEARTBEAT * 6).await.expect("killed at the next heartbeat");
         assert_eq!((job.phase, job.error.unwrap().message.as_str()), (Phase::Canceled, "killed"));
     }
 
