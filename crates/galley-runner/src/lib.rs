@@ -466,10 +466,8 @@ mod tests {
         (spec, token)
     }
 
-    async fn cancel_when_working(
-        spec: Spec<'static>,
-        token: tokio_util::sync::CancellationToken,
-    ) -> Result<Output, Error> {
+    /// Runs `spec` in a task and returns once the program printed "working".
+    async fn spawn_working(spec: Spec<'static>) -> tokio::task::JoinHandle<Result<Output, Error>> {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let run = tokio::spawn(async move { run_spec(&spec, Some(tx), None).await });
         while let Some((_, line)) = rx.recv().await {
@@ -477,6 +475,14 @@ mod tests {
                 break;
             }
         }
+        run
+    }
+
+    async fn cancel_when_working(
+        spec: Spec<'static>,
+        token: tokio_util::sync::CancellationToken,
+    ) -> Result<Output, Error> {
+        let run = spawn_working(spec).await;
         token.cancel();
         run.await.unwrap()
     }
@@ -498,13 +504,7 @@ mod tests {
             i.kill = Some(kill.clone());
         }
         let started = std::time::Instant::now();
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        let run = tokio::spawn(async move { run_spec(&spec, Some(tx), None).await });
-        while let Some((_, line)) = rx.recv().await {
-            if line == "working" {
-                break;
-            }
-        }
+        let run = spawn_working(spec).await;
         token.cancel();
         tokio::time::sleep(Duration::from_millis(200)).await;
         kill.cancel();

@@ -259,6 +259,29 @@ fn one_run_per_workspace_and_a_restart_interrupts_the_job() {
     });
 }
 
+/// Plans `main_tf` in a new session, starts applying it, and waits until the running job's log shows `needle`.
+/// Returns the session and the job.
+async fn apply_until(mcp: &Mcp, main_tf: &str, needle: &str) -> (String, String) {
+    let sid = new_session(mcp).await;
+    let files = json!([{"name": "main.tf", "content": main_tf}]);
+    let plan = mcp.ok("run_terraform_plan", json!({"session_id": sid, "files": files})).await;
+    let plan_id = plan["plan"]["plan_id"].as_str().unwrap().to_owned();
+    let started = mcp
+        .ok("run_terraform_apply", json!({"session_id": sid, "plan_id": plan_id, "wait_seconds": 0}))
+        .await;
+    let job = started["job_id"].as_str().unwrap().to_owned();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let seen = mcp.ok("get_job", json!({"job_id": job, "log_lines": 50})).await;
+        assert_eq!(seen["status"], "running", "{seen}");
+        if seen["log_tail"].as_array().unwrap().iter().any(|l| l.as_str().unwrap().contains(needle)) {
+            return (sid, job);
+        }
+        assert!(Instant::now() < deadline, "the log never showed {needle:?}: {seen}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
 const FIRST_THEN_SLOW: &str = "resource \"terraform_data\" \"first\" {\n  input = \"v1\"\n}\n\nresource \"terraform_data\" \"slow\" {\n  input = terraform_data.first.output\n  provisioner \"local-exec\" {\n    command = \"sleep 120\"\n  }\n}\n";
 
 #[test]
@@ -270,30 +293,8 @@ fn cancel_job_stops_an_apply_and_the_state_keeps_what_it_did() {
     let server = serve(store.path(), work.path(), true);
     rt().block_on(async {
         let mcp = Mcp::new(server.mcp_url());
-        let sid = new_session(&mcp).await;
-        let plan = mcp
-            .ok(
-                "run_terraform_plan",
-                json!({"session_id": sid, "files": [{"name": "main.tf", "content": FIRST_THEN_SLOW}]}),
-            )
-            .await;
-        let plan_id = plan["plan"]["plan_id"].as_str().unwrap().to_owned();
-        let started = mcp
-            .ok("run_terraform_apply", json!({"session_id": sid, "plan_id": plan_id, "wait_seconds": 1}))
-            .await;
-        let job = started["job_id"].as_str().unwrap().to_owned();
-        // Wait until the first resource is created and the slow one is in its provisioner.
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let seen = mcp.ok("get_job", json!({"job_id": job, "log_lines": 50})).await;
-            assert_eq!(seen["status"], "running", "{seen}");
-            if seen["log_tail"].as_array().unwrap().iter().any(|l| l.as_str().unwrap().contains("local-exec"))
-            {
-                break;
-            }
-            assert!(Instant::now() < deadline, "the slow resource never started: {seen}");
-            tokio::time::sleep(Duration::from_millis(300)).await;
-        }
+        // The first resource is created and the slow one is in its provisioner.
+        let (sid, job) = apply_until(&mcp, FIRST_THEN_SLOW, "local-exec").await;
         // Bad ids are refused with what to pass instead.
         assert!(mcp.err("cancel_job", json!({"job_id": "nope"})).await.contains("not a job id"));
         let unknown = uuid::Uuid::now_v7().to_string();
@@ -347,32 +348,7 @@ fn a_forced_cancel_kills_a_run_that_a_graceful_cancel_cannot_stop() {
     );
     rt().block_on(async {
         let mcp = Mcp::new(server.mcp_url());
-        let sid = new_session(&mcp).await;
-        let plan = mcp
-            .ok(
-                "run_terraform_plan",
-                json!({"session_id": sid, "files": [{"name": "main.tf", "content": GOOD}]}),
-            )
-            .await;
-        let plan_id = plan["plan"]["plan_id"].as_str().unwrap().to_owned();
-        let started = mcp
-            .ok("run_terraform_apply", json!({"session_id": sid, "plan_id": plan_id, "wait_seconds": 0}))
-            .await;
-        let job = started["job_id"].as_str().unwrap().to_owned();
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let seen = mcp.ok("get_job", json!({"job_id": job, "log_lines": 50})).await;
-            if seen["log_tail"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|l| l.as_str().unwrap().contains("a long create"))
-            {
-                break;
-            }
-            assert!(Instant::now() < deadline, "the apply never started: {seen}");
-            tokio::time::sleep(Duration::from_millis(300)).await;
-        }
+        let (sid, job) = apply_until(&mcp, GOOD, "a long create").await;
         let graceful = mcp.ok("cancel_job", json!({"job_id": job, "wait_seconds": 3})).await;
         assert_eq!(graceful["status"], "running", "the interrupt is ignored: {graceful}");
         assert!(graceful["next_step"].as_str().unwrap().contains("Stopping"), "{graceful}");
