@@ -387,7 +387,7 @@ fn cancel_job_cancels_the_resource_manager_job() {
         let canceled = mcp.ok("cancel_job", json!({"job_id": run["job_id"], "wait_seconds": 45})).await;
         assert_eq!(canceled["status"], "canceled", "{canceled}");
         let message = canceled["error"]["message"].as_str().unwrap();
-        assert!(message.contains("CANCELED") && message.contains("Canceled as asked"), "{message}");
+        assert!(message.contains("CANCELED") && message.contains("The job was canceled"), "{message}");
         let status = mcp.ok("get_rm_job_status", json!({"rm_job_id": run["rm_job_id"]})).await;
         assert_eq!(status["lifecycle_state"], "CANCELED", "{status}");
         // The stack is free again: a new plan runs.

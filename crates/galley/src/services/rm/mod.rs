@@ -842,7 +842,7 @@ pub fn failure_message(status: &RmJobStatus) -> String {
     }
     if status.lifecycle_state == "CANCELED" {
         text.push_str(
-            "\nCanceled as asked. Next: run run_rm_plan to see what is left to do (after an apply, resources lists what was created before the stop).",
+            "\nThe job was canceled (by cancel_job, or in the Console). Next: run run_rm_plan to see what is left to do (after an apply, resources lists what was created before the stop).",
         );
     } else {
         text.push_str(
