@@ -580,6 +580,24 @@ impl OciClient {
         }
         Ok(pages)
     }
+
+    /// [`OciClient::request_pages`] for a list operation whose pages are JSON arrays: the items of every page, in
+    /// order. `what` names the operation in a decoding error.
+    ///
+    /// # Errors
+    /// As [`OciClient::request`], for any page, and [`OciError::Decode`] for a page that is not an array of `T`.
+    pub async fn request_list<T: DeserializeOwned>(
+        &self,
+        request: OciRequest,
+        max_pages: usize,
+        what: &str,
+    ) -> Result<Vec<T>, OciError> {
+        let mut items = Vec::new();
+        for page in self.request_pages(request, max_pages).await? {
+            items.extend(page.json::<Vec<T>>(what)?);
+        }
+        Ok(items)
+    }
 }
 
 /// The request for the page after `response`, when `opc-next-page` says there is one.

@@ -458,11 +458,7 @@ impl ResourceManager {
         let request = Self::request(Method::GET, "/stacks")
             .query("compartmentId", compartment_id)
             .query("limit", "100");
-        let mut stacks = Vec::new();
-        for page in self.client.request_pages(request, max_pages).await? {
-            stacks.extend(page.json::<Vec<Stack>>("ListStacks")?);
-        }
-        Ok(stacks)
+        self.client.request_list(request, max_pages, "ListStacks").await
     }
 
     /// CreateJob (with an `opc-retry-token`).
@@ -541,11 +537,7 @@ impl ResourceManager {
     /// [`OciError`].
     pub async fn list_jobs(&self, stack_id: &str, max_pages: usize) -> Result<Vec<Job>, OciError> {
         let request = Self::request(Method::GET, "/jobs").query("stackId", stack_id).query("limit", "100");
-        let mut jobs = Vec::new();
-        for page in self.client.request_pages(request, max_pages).await? {
-            jobs.extend(page.json::<Vec<Job>>("ListJobs")?);
-        }
-        Ok(jobs)
+        self.client.request_list(request, max_pages, "ListJobs").await
     }
 
     /// Polls GetJob every `interval` until the job has finished or `timeout` has passed (then the last state is
@@ -578,11 +570,7 @@ impl ResourceManager {
         let request = Self::request(Method::GET, &format!("/jobs/{}/logs", percent_encode(job_id)))
             .query("sortOrder", "ASC")
             .query("limit", "1000");
-        let mut entries = Vec::new();
-        for page in self.client.request_pages(request, max_pages).await? {
-            entries.extend(page.json::<Vec<LogEntry>>("GetJobLogs")?);
-        }
-        Ok(entries)
+        self.client.request_list(request, max_pages, "GetJobLogs").await
     }
 
     /// GetJobLogsContent: the whole log as plain text.
