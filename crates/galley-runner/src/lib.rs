@@ -143,25 +143,12 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
-    #[allow(clippy::disallowed_methods)] // this crate is the one place allowed to spawn
-    let mut cmd = tokio::process::Command::new(program);
-    cmd.args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .kill_on_drop(true);
+    let mut cmd = command(program);
+    cmd.args(args);
     if let Some(dir) = dir {
         cmd.current_dir(dir);
     }
-    let mut child = cmd.spawn().map_err(|source| match source.kind() {
-        std::io::ErrorKind::NotFound => Error::NotFound { program: program.to_owned() },
-        _ => Error::Spawn { program: program.to_owned(), source },
-    })?;
-    let mut guard = GroupGuard(child.id());
-    let (Some(out), Some(err)) = (child.stdout.take(), child.stderr.take()) else {
-        return Err(Error::Spawn { program: program.to_owned(), source: std::io::Error::other("no pipes") });
-    };
+    let (mut child, mut guard, out, err) = spawn(&mut cmd, program)?;
     let work = async {
         let ((o, ot), (e, et), status) = tokio::join!(
             read_capped(out, limits.max_output),
@@ -170,20 +157,94 @@ where
         );
         (o, ot, e, et, status)
     };
-    match tokio::time::timeout(limits.timeout, work).await {
-        Ok((o, ot, e, et, status)) => {
-            guard.0 = None; // exited: its group id may be reused, do not signal it
-            let code = status.ok().and_then(|s| s.code());
-            Ok(Output {
-                code,
-                stdout: String::from_utf8_lossy(&o).into_owned(),
-                stderr: String::from_utf8_lossy(&e).into_owned(),
-                truncated: ot || et,
-                interrupted: false,
-            })
+    finish(work, &mut guard, program, limits.timeout, None).await
+}
+
+/// A command with stdin closed, both outputs piped, its own process group, and killed when dropped.
+fn command(program: &str) -> tokio::process::Command {
+    #[allow(clippy::disallowed_methods)] // this crate is the one place allowed to spawn
+    let mut cmd = tokio::process::Command::new(program);
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true);
+    cmd
+}
+
+/// Starts `cmd`: the child, the guard that kills its group if the run is abandoned, and its two outputs.
+fn spawn(
+    cmd: &mut tokio::process::Command,
+    program: &str,
+) -> Result<
+    (tokio::process::Child, GroupGuard, tokio::process::ChildStdout, tokio::process::ChildStderr),
+    Error,
+> {
+    let mut child = cmd.spawn().map_err(|source| match source.kind() {
+        std::io::ErrorKind::NotFound => Error::NotFound { program: program.to_owned() },
+        _ => Error::Spawn { program: program.to_owned(), source },
+    })?;
+    let guard = GroupGuard(child.id());
+    let (Some(out), Some(err)) = (child.stdout.take(), child.stderr.take()) else {
+        return Err(Error::Spawn { program: program.to_owned(), source: std::io::Error::other("no pipes") });
+    };
+    Ok((child, guard, out, err))
+}
+
+/// What reading both outputs and waiting for the exit yields: stdout and whether it was cut, the same for
+/// stderr, and the exit status.
+type Finished = (Vec<u8>, bool, Vec<u8>, bool, std::io::Result<std::process::ExitStatus>);
+
+/// Waits for `work` (the outputs read and the child reaped) within `timeout`, interrupting the group when
+/// `interrupt` says so (SIGINT, then SIGKILL after its grace period or on its kill token).
+async fn finish(
+    work: impl std::future::Future<Output = Finished>,
+    guard: &mut GroupGuard,
+    program: &str,
+    timeout: Duration,
+    interrupt: Option<&Interrupt>,
+) -> Result<Output, Error> {
+    tokio::pin!(work);
+    let interrupted = async {
+        match interrupt {
+            Some(i) => {
+                tokio::select! {
+                    () = i.token.cancelled() => {}
+                    () = killed(i) => {}
+                }
+                i
+            }
+            None => std::future::pending().await,
         }
-        Err(_) => Err(Error::Timeout { program: program.to_owned(), timeout: limits.timeout }),
-    }
+    };
+    let ((o, ot, e, et, status), interrupted) = tokio::select! {
+        done = &mut work => (done, false),
+        () = tokio::time::sleep(timeout) => {
+            return Err(Error::Timeout { program: program.to_owned(), timeout });
+        }
+        i = interrupted => {
+            let killed_error = |forced| Error::Killed { program: program.to_owned(), grace: i.grace, forced };
+            if i.kill.as_ref().is_some_and(tokio_util::sync::CancellationToken::is_cancelled) {
+                return Err(killed_error(true)); // the guard kills the group
+            }
+            signal_group(guard.0, nix::sys::signal::Signal::SIGINT);
+            tokio::select! {
+                done = tokio::time::timeout(i.grace, &mut work) => match done {
+                    Ok(done) => (done, true),
+                    Err(_) => return Err(killed_error(false)),
+                },
+                () = killed(i) => return Err(killed_error(true)),
+            }
+        }
+    };
+    guard.0 = None; // exited: its group id may be reused, do not signal it
+    Ok(Output {
+        code: status.ok().and_then(|s| s.code()),
+        stdout: String::from_utf8_lossy(&o).into_owned(),
+        stderr: String::from_utf8_lossy(&e).into_owned(),
+        truncated: ot || et,
+        interrupted,
+    })
 }
 
 /// A run with a controlled environment and line streaming (see [`run_spec`]).
@@ -252,31 +313,18 @@ pub async fn run_spec(
     started: Option<tokio::sync::oneshot::Sender<u32>>,
 ) -> Result<Output, Error> {
     let program = spec.program;
-    #[allow(clippy::disallowed_methods)] // this crate is the one place allowed to spawn
-    let mut cmd = tokio::process::Command::new(program);
-    cmd.args(&spec.args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .kill_on_drop(true);
+    let mut cmd = command(program);
+    cmd.args(&spec.args);
     if let Some(dir) = spec.dir {
         cmd.current_dir(dir);
     }
     if let Some(env) = &spec.env {
         cmd.env_clear().envs(env.iter().map(|(k, v)| (k, v)));
     }
-    let mut child = cmd.spawn().map_err(|source| match source.kind() {
-        std::io::ErrorKind::NotFound => Error::NotFound { program: program.to_owned() },
-        _ => Error::Spawn { program: program.to_owned(), source },
-    })?;
-    let mut guard = GroupGuard(child.id());
+    let (mut child, mut guard, out, err) = spawn(&mut cmd, program)?;
     if let (Some(tx), Some(pid)) = (started, child.id()) {
         let _ = tx.send(pid);
     }
-    let (Some(out), Some(err)) = (child.stdout.take(), child.stderr.take()) else {
-        return Err(Error::Spawn { program: program.to_owned(), source: std::io::Error::other("no pipes") });
-    };
     let cap = spec.limits.max_output;
     let work = async {
         let ((o, ot), (e, et), status) = tokio::join!(
@@ -286,48 +334,7 @@ pub async fn run_spec(
         );
         (o, ot, e, et, status)
     };
-    tokio::pin!(work);
-    let interrupt = async {
-        match &spec.interrupt {
-            Some(i) => {
-                tokio::select! {
-                    () = i.token.cancelled() => {}
-                    () = killed(i) => {}
-                }
-                i
-            }
-            None => std::future::pending().await,
-        }
-    };
-    let (done, interrupted) = tokio::select! {
-        done = &mut work => (done, false),
-        () = tokio::time::sleep(spec.limits.timeout) => {
-            return Err(Error::Timeout { program: program.to_owned(), timeout: spec.limits.timeout });
-        }
-        i = interrupt => {
-            let killed_error = |forced| Error::Killed { program: program.to_owned(), grace: i.grace, forced };
-            if i.kill.as_ref().is_some_and(tokio_util::sync::CancellationToken::is_cancelled) {
-                return Err(killed_error(true)); // the guard kills the group
-            }
-            signal_group(guard.0, nix::sys::signal::Signal::SIGINT);
-            tokio::select! {
-                done = tokio::time::timeout(i.grace, &mut work) => match done {
-                    Ok(done) => (done, true),
-                    Err(_) => return Err(killed_error(false)),
-                },
-                () = killed(i) => return Err(killed_error(true)),
-            }
-        }
-    };
-    let (o, ot, e, et, status) = done;
-    guard.0 = None; // exited: its group id may be reused, do not signal it
-    Ok(Output {
-        code: status.ok().and_then(|s| s.code()),
-        stdout: String::from_utf8_lossy(&o).into_owned(),
-        stderr: String::from_utf8_lossy(&e).into_owned(),
-        truncated: ot || et,
-        interrupted,
-    })
+    finish(work, &mut guard, program, spec.limits.timeout, spec.interrupt.as_ref()).await
 }
 
 /// Resolves when the interrupt's kill token is cancelled (never without one).

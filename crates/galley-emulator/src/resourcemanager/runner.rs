@@ -282,82 +282,73 @@ struct Commands<'a> {
 }
 
 impl Commands<'_> {
-    /// Runs one terraform command (see [`terraform`]).
+    /// Runs one terraform command: its output into the log (standard output only with `log_stdout`), a failure
+    /// on a non-zero exit.
     async fn run(&self, args: &[&str], log_stdout: bool) -> Result<galley_runner::Output, Failure> {
-        terraform(self.state, self.job_id, self.settings, self.work, self.run_dir, args, log_stdout).await
-    }
-}
-
-/// Runs one terraform command: its output into the log (standard output only with `log_stdout`), a failure on a
-/// non-zero exit.
-async fn terraform(
-    state: &AppState,
-    job_id: &str,
-    settings: &Settings,
-    work: &Path,
-    run_dir: &Path,
-    args: &[&str],
-    log_stdout: bool,
-) -> Result<galley_runner::Output, Failure> {
-    let command = args.first().copied().unwrap_or("terraform");
-    let cancel = state.rm().jobs.get(job_id).map(|j| j.cancel.clone());
-    if cancel.as_ref().is_some_and(tokio_util::sync::CancellationToken::is_cancelled) {
-        return Err(Failure::new("JOB_CANCELED", format!("canceled before terraform {command} started")));
-    }
-    let spec = galley_runner::Spec {
-        program: &settings.terraform_bin,
-        args: args.iter().map(|a| (*a).to_string()).collect(),
-        dir: Some(run_dir),
-        env: Some(environment(settings, work)),
-        limits: galley_runner::Limits { timeout: settings.command_timeout, max_output: 4 * 1024 * 1024 },
-        interrupt: cancel.clone().map(|token| galley_runner::Interrupt {
-            token,
-            grace: CANCEL_GRACE,
-            kill: None,
-        }),
-    };
-    tracing::debug!(job_id, command, "running terraform");
-    // Lines reach the job's log as terraform prints them, so GetJobLogs shows a running job's progress.
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let pump = async {
-        while let Some((stream, line)) = rx.recv().await {
-            let level = match stream {
-                galley_runner::Stream::Stdout if log_stdout => Level::Info,
-                galley_runner::Stream::Stdout => continue,
-                galley_runner::Stream::Stderr => Level::Error,
-            };
-            log(state, job_id, level, line);
+        let Commands { state, job_id, settings, work, run_dir } = *self;
+        let command = args.first().copied().unwrap_or("terraform");
+        let cancel = state.rm().jobs.get(job_id).map(|j| j.cancel.clone());
+        if cancel.as_ref().is_some_and(tokio_util::sync::CancellationToken::is_cancelled) {
+            return Err(Failure::new("JOB_CANCELED", format!("canceled before terraform {command} started")));
         }
-    };
-    let (output, ()) = tokio::join!(galley_runner::run_spec(&spec, Some(tx), None), pump);
-    let output = match output {
-        Ok(output) => output,
-        Err(galley_runner::Error::Timeout { timeout, .. }) => {
-            return Err(Failure::new(
-                "JOB_TIMEOUT",
-                format!("terraform {command} did not finish within {} s and was stopped", timeout.as_secs()),
-            ));
+        let spec = galley_runner::Spec {
+            program: &settings.terraform_bin,
+            args: args.iter().map(|a| (*a).to_string()).collect(),
+            dir: Some(run_dir),
+            env: Some(environment(settings, work)),
+            limits: galley_runner::Limits { timeout: settings.command_timeout, max_output: 4 * 1024 * 1024 },
+            interrupt: cancel.clone().map(|token| galley_runner::Interrupt {
+                token,
+                grace: CANCEL_GRACE,
+                kill: None,
+            }),
+        };
+        tracing::debug!(job_id, command, "running terraform");
+        // Lines reach the job's log as terraform prints them, so GetJobLogs shows a running job's progress.
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let pump = async {
+            while let Some((stream, line)) = rx.recv().await {
+                let level = match stream {
+                    galley_runner::Stream::Stdout if log_stdout => Level::Info,
+                    galley_runner::Stream::Stdout => continue,
+                    galley_runner::Stream::Stderr => Level::Error,
+                };
+                log(state, job_id, level, line);
+            }
+        };
+        let (output, ()) = tokio::join!(galley_runner::run_spec(&spec, Some(tx), None), pump);
+        let output = match output {
+            Ok(output) => output,
+            Err(galley_runner::Error::Timeout { timeout, .. }) => {
+                return Err(Failure::new(
+                    "JOB_TIMEOUT",
+                    format!(
+                        "terraform {command} did not finish within {} s and was stopped",
+                        timeout.as_secs()
+                    ),
+                ));
+            }
+            Err(e) => {
+                return Err(Failure::new(
+                    "INTERNAL_SERVICE_ERROR",
+                    format!(
+                        "the emulator cannot run {:?} ({e}): install terraform or set GALLEY_EMULATOR_TERRAFORM_BIN",
+                        settings.terraform_bin
+                    ),
+                ));
+            }
+        };
+        if output.success() {
+            return Ok(output);
         }
-        Err(e) => {
-            return Err(Failure::new(
-                "INTERNAL_SERVICE_ERROR",
-                format!(
-                    "the emulator cannot run {:?} ({e}): install terraform or set GALLEY_EMULATOR_TERRAFORM_BIN",
-                    settings.terraform_bin
-                ),
-            ));
-        }
-    };
-    if output.success() {
-        return Ok(output);
+        let exit = output.code.map_or_else(|| "a signal".to_string(), |c| format!("exit status {c}"));
+        let found = errors(&output.stderr);
+        let detail = if found.is_empty() { String::new() } else { format!(": {}", found.join("; ")) };
+        Err(Failure::new(
+            "TERRAFORM_EXECUTION_ERROR",
+            format!("terraform {command} failed with {exit}{detail}. See the job's logs for the details."),
+        ))
     }
-    let exit = output.code.map_or_else(|| "a signal".to_string(), |c| format!("exit status {c}"));
-    let found = errors(&output.stderr);
-    let detail = if found.is_empty() { String::new() } else { format!(": {}", found.join("; ")) };
-    Err(Failure::new(
-        "TERRAFORM_EXECUTION_ERROR",
-        format!("terraform {command} failed with {exit}{detail}. See the job's logs for the details."),
-    ))
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
