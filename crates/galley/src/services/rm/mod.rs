@@ -624,7 +624,7 @@ impl RmService {
                 let mut misses = 0;
                 let mut mirror = LogMirror::new(poll * LOG_EVERY_POLLS);
                 let (mut cancel_sent, mut force_sent) = (false, false);
-                loop {
+                let finished = loop {
                     let force = ctx.kill_token().is_cancelled();
                     if ctx.is_canceled() && (!cancel_sent || (force && !force_sent)) {
                         // Not forced, RM lets Terraform finish the operations in flight and keeps the state.
@@ -647,10 +647,10 @@ impl RmService {
                                 ctx.step(&state.to_ascii_lowercase());
                             }
                             if now.is_finished() {
-                                break;
+                                break now;
                             }
                             if now.lifecycle_state != "ACCEPTED" {
-                                mirror.pull(&rm, &job.id, &ctx, false).await;
+                                mirror.pull(&rm, &job.id, &ctx).await;
                             }
                         }
                         Err(e) => {
@@ -678,9 +678,12 @@ impl RmService {
                         () = ctx.cancel_token().cancelled(), if !cancel_sent => {}
                         () = ctx.kill_token().cancelled(), if !force_sent => {}
                     }
-                }
-                mirror.pull(&rm, &job.id, &ctx, true).await;
-                let status = this.status_with(&rm, &job.id, 40).await.map_err(|e| JobError::msg(e.to_string()))?;
+                };
+                // One read of the finished job's log serves both the mirror's last lines and the status.
+                let status = this
+                    .status_with(&rm, finished, 40, |log| mirror.absorb(log, &ctx))
+                    .await
+                    .map_err(|e| JobError::msg(e.to_string()))?;
                 let value = serde_json::to_value(&status).unwrap_or(Value::Null);
                 if status.lifecycle_state == "SUCCEEDED" {
                     Ok(value)
@@ -696,16 +699,20 @@ impl RmService {
     /// outputs.
     pub async fn status(&self, rm_job_id: &str, lines: usize) -> Result<RmJobStatus, ServiceError> {
         let rm = self.rm().await?;
-        self.status_with(&rm, rm_job_id.trim(), lines).await
+        let job = rm.get_job(rm_job_id.trim()).await.map_err(|e| oci_failure("read the job", &e))?;
+        self.status_with(&rm, job, lines, |_| {}).await
     }
 
+    /// The status of `job` as just read, with its log (also handed to `on_log`) and, for a finished apply, its
+    /// state.
     async fn status_with(
         &self,
         rm: &ResourceManager,
-        id: &str,
+        job: RmJob,
         lines: usize,
+        on_log: impl FnOnce(&str),
     ) -> Result<RmJobStatus, ServiceError> {
-        let job = rm.get_job(id).await.map_err(|e| oci_failure("read the job", &e))?;
+        let id = job.id.as_str();
         let (log, source) = match rm.job_log_text(id, 10).await {
             Ok(text) => {
                 let source = match text.source {
@@ -719,6 +726,7 @@ impl RmService {
                 (String::new(), "none")
             }
         };
+        on_log(&log);
         let mut status = RmJobStatus {
             rm_job_id: job.id.clone(),
             stack_id: job.stack_id.clone(),
@@ -803,20 +811,25 @@ impl LogMirror {
         LogMirror { seen: 0, every, last: None }
     }
 
-    /// Appends the lines added since the last pull; at most once per `every` unless `now`. A failed read is left
-    /// for the next pull (the end of the job reads the whole status anyway).
-    async fn pull(&mut self, rm: &ResourceManager, job_id: &str, ctx: &JobCtx, now: bool) {
-        if !now && self.last.is_some_and(|t| t.elapsed() < self.every) {
+    /// Appends the lines of `log` (the whole log so far) that were not appended yet.
+    fn absorb(&mut self, log: &str, ctx: &JobCtx) {
+        let lines: Vec<&str> = log.lines().collect();
+        for line in lines.iter().skip(self.seen) {
+            ctx.log(line);
+        }
+        self.seen = self.seen.max(lines.len());
+    }
+
+    /// Reads the log and appends its new lines, at most once per `every`. A failed read is left for the next pull
+    /// (the end of the job reads the log with its status anyway).
+    async fn pull(&mut self, rm: &ResourceManager, job_id: &str, ctx: &JobCtx) {
+        if self.last.is_some_and(|t| t.elapsed() < self.every) {
             return;
         }
         self.last = Some(tokio::time::Instant::now());
         match rm.job_log_text(job_id, 10).await {
             Ok(log) => {
-                let lines: Vec<&str> = log.text.lines().collect();
-                for line in lines.iter().skip(self.seen) {
-                    ctx.log(line);
-                }
-                self.seen = self.seen.max(lines.len());
+                self.absorb(&log.text, ctx);
             }
             Err(e) => tracing::debug!(job_id, error = %e, "job log not read yet"),
         }
