@@ -68,6 +68,11 @@ async fn finished(mcp: &Mcp, run: Value) -> Value {
     panic!("the RM job did not finish: {run}");
 }
 
+/// run_rm_plan on the session's stack, followed until it finishes.
+async fn rm_plan(mcp: &Mcp, sid: &str) -> Value {
+    finished(mcp, mcp.ok("run_rm_plan", json!({"session_id": sid, "wait_seconds": 50})).await).await
+}
+
 #[test]
 fn rm_stack_plan_apply_status_destroy_and_errors() {
     let emu = Emulator::start();
@@ -111,8 +116,7 @@ fn rm_stack_plan_apply_status_destroy_and_errors() {
         );
 
         // Plan, then apply exactly that plan.
-        let plan =
-            finished(&mcp, mcp.ok("run_rm_plan", json!({"session_id": sid, "wait_seconds": 50})).await).await;
+        let plan = rm_plan(&mcp, &sid).await;
         assert_eq!(plan["status"], "succeeded", "{plan}");
         let result = &plan["result"];
         assert_eq!(result["operation"], "PLAN");
@@ -151,8 +155,7 @@ fn rm_stack_plan_apply_status_destroy_and_errors() {
         );
 
         // A plan made before the stack changed is refused.
-        let plan2 =
-            finished(&mcp, mcp.ok("run_rm_plan", json!({"session_id": sid, "wait_seconds": 50})).await).await;
+        let plan2 = rm_plan(&mcp, &sid).await;
         mcp.ok("create_rm_stack", json!({"session_id": sid, "variables": {"greeting": "hello"}})).await;
         let e = mcp.err("run_rm_apply", json!({"session_id": sid, "plan_job_id": plan2["rm_job_id"]})).await;
         assert!(e.contains("the stack changed since"), "{e}");
@@ -199,8 +202,7 @@ fn rm_write_modes() {
     rt().block_on(async {
         let sid = new_session(&mcp, GOOD).await;
         mcp.ok("create_rm_stack", json!({"session_id": sid, "variables": {"greeting": "x"}})).await;
-        let plan =
-            finished(&mcp, mcp.ok("run_rm_plan", json!({"session_id": sid, "wait_seconds": 50})).await).await;
+        let plan = rm_plan(&mcp, &sid).await;
         let e = mcp.err("run_rm_apply", json!({"session_id": sid, "plan_job_id": plan["rm_job_id"]})).await;
         assert!(e.contains("--mode full"), "{e}");
         let e = mcp.err("run_rm_destroy", json!({"session_id": sid, "confirm": true})).await;
@@ -324,8 +326,7 @@ fn a_partial_apply_reports_created_and_failed_resources() {
     rt().block_on(async {
         let sid = new_session(&mcp, PARTIAL).await;
         mcp.ok("create_rm_stack", json!({"session_id": sid})).await;
-        let plan =
-            finished(&mcp, mcp.ok("run_rm_plan", json!({"session_id": sid, "wait_seconds": 50})).await).await;
+        let plan = rm_plan(&mcp, &sid).await;
         assert_eq!(plan["result"]["resource_counts"]["add"], 2, "{plan}");
         let (is_error, text) = mcp
             .call(
@@ -364,8 +365,7 @@ fn cancel_job_cancels_the_resource_manager_job() {
     rt().block_on(async {
         let sid = new_session(&mcp, SLOW).await;
         mcp.ok("create_rm_stack", json!({"session_id": sid})).await;
-        let plan =
-            finished(&mcp, mcp.ok("run_rm_plan", json!({"session_id": sid, "wait_seconds": 50})).await).await;
+        let plan = rm_plan(&mcp, &sid).await;
         let run = mcp
             .ok(
                 "run_rm_apply",
@@ -391,8 +391,7 @@ fn cancel_job_cancels_the_resource_manager_job() {
         let status = mcp.ok("get_rm_job_status", json!({"rm_job_id": run["rm_job_id"]})).await;
         assert_eq!(status["lifecycle_state"], "CANCELED", "{status}");
         // The stack is free again: a new plan runs.
-        let again =
-            finished(&mcp, mcp.ok("run_rm_plan", json!({"session_id": sid, "wait_seconds": 50})).await).await;
+        let again = rm_plan(&mcp, &sid).await;
         assert_eq!(again["status"], "succeeded", "{again}");
     });
 }
